@@ -1,0 +1,2 @@
+// Public exports of src/eval (filled in as the concept lands).
+export {};

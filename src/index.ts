@@ -1,0 +1,13 @@
+// hdlm-lab: the public entry point that notebooks and users import.
+export * from "./engine";
+export * from "./schedules";
+export * from "./vocab";
+export * from "./processes";
+export * from "./losses";
+export * from "./samplers";
+export * from "./data";
+export * from "./models";
+export * from "./train";
+export * from "./eval";
+export * from "./plot";
+export * from "./notebook";

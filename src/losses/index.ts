@@ -1,0 +1,2 @@
+// Public exports of src/losses (filled in as the concept lands).
+export {};

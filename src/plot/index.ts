@@ -1,0 +1,2 @@
+// Public exports of src/plot (filled in as the concept lands).
+export {};

@@ -1,0 +1,2 @@
+// Public exports of src/processes (filled in as the concept lands).
+export {};

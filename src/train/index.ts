@@ -1,0 +1,2 @@
+// Public exports of src/train (filled in as the concept lands).
+export {};
