@@ -1,5 +1,5 @@
 // The tensor engine: backend selection and report, fast-path matmuls, and the kernels hdlm-lab adds.
-export { tf } from "./tf";
+export { tf, quietCpuBanner } from "./tf";
 export type { Tensor } from "./tf";
 export { initEngine, engineReport, describeEngine, BACKENDS } from "./select";
 export type { BackendName, EngineReport } from "./select";

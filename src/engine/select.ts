@@ -1,6 +1,6 @@
 // Backend selection: the fastest TensorFlow.js backend that actually works here, with a report of why
 // each faster one was skipped. Order: tensorflow (tfjs-node-gpu, tfjs-node), native, wasm, cpu.
-import { tf } from "./tf";
+import { tf, quietCpuBanner } from "./tf";
 import { registerSegmentSum } from "./segment-sum";
 import { setExplicitTranspose } from "./matmul";
 import { loadNativePack } from "./native";
@@ -98,6 +98,7 @@ async function select(forced: BackendName | null): Promise<EngineReport> {
       else skipped.push({ backend: name, reason: r.reason });
     } else {
       await tf.setBackend("cpu");
+      quietCpuBanner("cpu");
       registerSegmentSum("cpu");
       report = { ...base, backend: "cpu", threads: 1, kernels: ["UnsortedSegmentSum"] };
     }

@@ -1,8 +1,14 @@
-// The one TensorFlow.js import of the library: every module takes `tf` from here,
-// so the core, the cpu and wasm backends and any native package share one registry.
-import * as tf from "@tensorflow/tfjs-core";
-// Chained ops are not registered in the Node build: library code uses functional ops (tf.reshape(x, s)).
-import "@tensorflow/tfjs-backend-cpu";
+// The one TensorFlow.js import of the library: every module takes `tf` from here, so the core,
+// the gradients, the cpu and wasm backends and any native pack share one kernel registry.
+// The union package is used because tfjs-core's Node build registers neither gradients nor chained ops.
+// Library code still prefers functional ops (tf.reshape(x, s)) for readability across backends.
+import * as tf from "@tensorflow/tfjs";
 
 export { tf };
 export type Tensor = tf.Tensor;
+
+/** Silences the cpu backend's one-time "install tfjs-node" banner (hdlm-lab picks its own backend). */
+export function quietCpuBanner(backendName: string): void {
+  const b = tf.findBackend(backendName) as unknown as { firstUse?: boolean } | null;
+  if (b !== null && typeof b.firstUse === "boolean") b.firstUse = false;
+}
