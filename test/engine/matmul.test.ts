@@ -8,7 +8,7 @@ function lcg(seed: number): () => number {
   return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296) - 0.5;
 }
 
-function close(a: Float32Array | number[], b: Float32Array | number[], tol = 1e-5): void {
+function close(a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-5): void {
   assert.equal(a.length, b.length);
   for (let i = 0; i < a.length; i++) {
     const scale = Math.max(1, Math.abs(b[i]));
