@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `npm test`: type-check, build, unit tests (node's test runner).
+# `npm test`: type-check, build, unit tests (node's test runner), the Jupyter kernel test suite against
+# the project kernel, and every notebook executed in smoke mode (HDLM_SMOKE=1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "== type-check =="
@@ -9,3 +10,7 @@ echo "== build =="
 npx tsc -p tsconfig.json
 echo "== unit tests =="
 bash scripts/unit-tests.sh
+echo "== kernel conformance (jupyter_kernel_test) =="
+bash scripts/kernel-conformance.sh
+echo "== notebooks (smoke mode) =="
+HDLM_SMOKE=1 HDLM_SKIP_BUILD=1 bash scripts/notebooks.sh

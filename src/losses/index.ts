@@ -1,2 +1,18 @@
 // Public exports of src/losses (filled in as the concept lands).
 export {};
+export { giddElboWeight, giddPlusWeight, giddElbo, giddTokenMean } from "./gidd";
+export type { GiddZType, GiddPlusOptions, GiddElboInputs, GiddElboTerms, GiddElboOptions } from "./gidd";
+export { segmentLogSumExp, maskedTokenMean } from "./segment";
+export type { SegmentMethod } from "./segment";
+export { hdlmLoss, checkLogitWidth } from "./hdlm";
+export type { HdlmLossOptions, LossResult } from "./hdlm";
+export { mdlmLoss } from "./mdlm";
+export type { MdlmLossOptions } from "./mdlm";
+export { seddNumStates, seddMarginal, seddReverseWeights, scoreEntropyGeneral, scoreEntropyAbsorbing, scoreEntropyUniform, scoreEntropy, seddLogScore, seddLoss } from "./sedd";
+export type { SeddGraph, SeddLossInputs } from "./sedd";
+export { hdlmTokenElbo, closedFormElboIntegrand, ctmcElboIntegrand, integrateMidpoint, discreteTimeElbo, continuousElbo, elboConvergence } from "./elbo-check";
+export type { ToyElboProblem } from "./elbo-check";
+export { qSample, qPosterior, modelVariance, gaussianKl, diffusionLmLoss, vbTermNats, priorKlNats, bpdToNatsPerToken, natsPerTokenToBpd, nllBound } from "./diffusion-lm";
+export type { DiffusionLmLossInputs, NllBoundParts } from "./diffusion-lm";
+export { requireClose, requireTrue, scheduleCurves, ctmcMarginalCheck, expectedWeightIdentity, referenceWeightComparison, nOneVersusMdlm } from "./derivation-checks";
+export { toyXhat, makeToyProblem } from "./elbo-check";

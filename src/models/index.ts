@@ -1,2 +1,9 @@
-// Public exports of src/models (filled in as the concept lands).
-export {};
+// Public exports of src/models: the DiT and causal transformer, their configs/presets, parameters and init,
+// with deterministic seeded initialisation.
+export { MODEL_PRESETS, modelConfig, checkModelConfig } from "./config";
+export type { ModelConfig, ModelPresetName } from "./config";
+export { initParams, initDiffusionEmbedding, countParams, disposeParams, param } from "./params";
+export type { Params } from "./params";
+export { ditForward, arForward, block } from "./transformer";
+export type { DiTOutput } from "./transformer";
+export { layerNorm, modulate, geluTanh, silu, dense, timestepEmbedding, rotaryTables, applyRotary, attentionBias, attention } from "./layers";

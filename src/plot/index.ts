@@ -1,2 +1,9 @@
-// Public exports of src/plot (filled in as the concept lands).
-export {};
+// Public exports of src/plot: typed plotly.js figures, builders, inline display and saved HTML/PNG.
+export { DEFAULT_WIDTH, DEFAULT_HEIGHT } from "./figure";
+export type { Figure, Trace, ScatterTrace, HistogramTrace, BarTrace, HeatmapTrace, Layout, Axis, Line, Marker } from "./figure";
+export { lineFigure, histogramFigure, barFigure, heatmapFigure } from "./builders";
+export type { Series, AxisOptions } from "./builders";
+export { showFigure, figureBundle, saveFigureHtml, resetPlotlyInline } from "./show";
+export type { ShowFigureOptions, ShownFigure } from "./show";
+export { figureDiv, standaloneHtml, plotlyJsPath, figureSize } from "./html";
+export { htmlToPng, findChromium, pngEnabled } from "./png";

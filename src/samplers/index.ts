@@ -1,2 +1,17 @@
 // Public exports of src/samplers (filled in as the concept lands).
 export {};
+export { giddPosterior, giddStep, drawCategoricalRows } from "./gidd";
+export type { GiddPosteriorOptions } from "./gidd";
+export { seddEulerProbs, seddAnalyticProbs, seddDenoiseProbs, seddSample } from "./sedd";
+export type { SeddScoreFn, SeddSampleOptions } from "./sedd";
+export { hdlmStepProbabilities, hdlmPosteriorGivenX, hdlmModelPosterior, hdlmReverseProbs, checkStep } from "./posterior-hdlm";
+export type { StepRule, PerturbSampling, HdlmStepProbabilities, HdlmPosteriorOptions } from "./posterior-hdlm";
+export { mdlmDdpmProbs } from "./posterior-mdlm";
+export { tokenRow, tokenRows, initialState, modelProbs, ProbsCache, checkRequest, checkSteps, snapshot } from "./sampler";
+export type { Denoiser, SampleBatch, StepCallback, SampleRequest, SampleResult, Sampler } from "./sampler";
+export { drawTempered, drawGrouped, argmaxPositive, checkTemperature, checkMinP } from "./gumbel";
+export { HdlmSampler, hdlmGrid } from "./hdlm-sampler";
+export type { HdlmSamplerOptions, HdlmGrid } from "./hdlm-sampler";
+export { MdlmSampler, mdlmGrid } from "./mdlm-sampler";
+export type { MdlmSamplerOptions } from "./mdlm-sampler";
+export { clampToEmbeddings, diffusionLmStep } from "./diffusion-lm";

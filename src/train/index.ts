@@ -1,2 +1,16 @@
-// Public exports of src/train (filled in as the concept lands).
-export {};
+// Public exports of src/train: AdamW + LR schedule, validated configs and presets, objectives, data batches,
+// checkpoints, and the training loop with bit-for-bit resume.
+export { AdamW, DEFAULT_OPTIM, learningRate, decays } from "./optimizer";
+export type { OptimConfig, StepInfo } from "./optimizer";
+export { resolveConfig, loadConfig, TRAIN_PRESETS, OBJECTIVE_KINDS } from "./config";
+export type { TrainConfig, TrainModelConfig, ObjectiveConfig, ArObjective, MdlmObjective, HdlmObjective, DataConfig, OpenWebTextData, TrainPresetName } from "./config";
+export { makeObjective, causalCrossEntropy, hdlmClusters } from "./objectives";
+export type { Objective, BatchTensors } from "./objectives";
+export { StreamData, loadOpenWebText, readJsonlGz, compactVocab } from "./text-data";
+export type { Batch, TokenData } from "./text-data";
+export { writeCheckpoint, readCheckpoint } from "./checkpoint";
+export type { CheckpointData } from "./checkpoint";
+export { streamRng, hash32, STREAM } from "./streams";
+export { Progress } from "./progress";
+export { Trainer, train } from "./trainer";
+export type { MetricsLine, TrainHooks, TrainOptions, TrainResult } from "./trainer";

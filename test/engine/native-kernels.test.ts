@@ -3,9 +3,52 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { tf } from "../../src/engine";
-import { SeededRng, compare, rand, runOn, setupNative, skipNative } from "./native-helpers";
+import { SeededRng, compare, rand, relErr, runOn, setupNative, skipNative, uniform } from "./native-helpers";
 
 const TOL = 1e-4;
+
+/** Brute-force batched matmul with numpy batch broadcasting (float64 accumulation). */
+function refMatmul(a: Float32Array, sa: number[], b: Float32Array, sb: number[], ta: boolean, tb: boolean): { shape: number[]; values: number[] } {
+  const ra = sa.length;
+  const rb = sb.length;
+  const m = ta ? sa[ra - 1] : sa[ra - 2];
+  const k = ta ? sa[ra - 2] : sa[ra - 1];
+  const n = tb ? sb[rb - 2] : sb[rb - 1];
+  const ba = sa.slice(0, -2);
+  const bb = sb.slice(0, -2);
+  const rank = Math.max(ba.length, bb.length);
+  const pa = [...new Array<number>(rank - ba.length).fill(1), ...ba];
+  const pb = [...new Array<number>(rank - bb.length).fill(1), ...bb];
+  const ob = pa.map((d, i) => (d === 1 ? pb[i] : d));
+  const nb = ob.reduce((x, y) => x * y, 1);
+  const values: number[] = [];
+  for (let bi = 0; bi < nb; bi++) {
+    let rem = bi;
+    let ia = 0;
+    let ib = 0;
+    let sA = 1;
+    let sB = 1;
+    for (let j = rank - 1; j >= 0; j--) {
+      const idx = rem % ob[j];
+      rem = Math.floor(rem / ob[j]);
+      ia += (pa[j] === 1 ? 0 : idx) * sA;
+      ib += (pb[j] === 1 ? 0 : idx) * sB;
+      sA *= pa[j];
+      sB *= pb[j];
+    }
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        let acc = 0;
+        for (let t = 0; t < k; t++) {
+          const av = a[ia * m * k + (ta ? t * m + i : i * k + t)];
+          const bv = b[ib * k * n + (tb ? j * k + t : t * n + j)];
+          acc += av * bv;
+        }
+        values.push(acc);
+      }
+  }
+  return { shape: [...ob, m, n], values };
+}
 const opts = { skip: skipNative };
 
 test("native pack registers the training kernels", opts, async () => {
@@ -33,6 +76,7 @@ test("BatchMatMul: all transpose flags, batch broadcasting, odd sizes, 1x1, K=1,
     [[6, 9], [3, 9, 5]],
     [[2, 1, 6, 9], [3, 9, 5]],
     [[2, 3, 6, 9], [1, 3, 9, 5]],
+    [[2, 1, 6, 9], [1, 3, 9, 5]],
     [[0, 4], [4, 3]],
     [[3, 0], [0, 4]],
     [[2, 0, 3, 4], [4, 5]],
@@ -44,10 +88,19 @@ test("BatchMatMul: all transpose flags, batch broadcasting, odd sizes, 1x1, K=1,
         const rb = sb.slice();
         if (ta) [ra[ra.length - 2], ra[ra.length - 1]] = [ra[ra.length - 1], ra[ra.length - 2]];
         if (tb) [rb[rb.length - 2], rb[rb.length - 1]] = [rb[rb.length - 1], rb[rb.length - 2]];
-        const a = rand(rng, ra);
-        const b = rand(rng, rb);
-        const err = await compare(() => tf.matMul(a(), b(), ta, tb));
-        assert.ok(err <= TOL, `matMul [${ra}]${ta ? "T" : ""} x [${rb}]${tb ? "T" : ""}: rel err ${err}`);
+        const av = uniform(rng, ra.reduce((x, y) => x * y, 1));
+        const bv = uniform(rng, rb.reduce((x, y) => x * y, 1));
+        const label = `matMul [${ra}]${ta ? "T" : ""} x [${rb}]${tb ? "T" : ""}`;
+        // Brute force with numpy broadcasting (the cpu kernel broadcasts batches by index modulo, wrong for [2,1] x [3]).
+        const [got] = await runOn("native", () => tf.matMul(tf.tensor(av, ra), tf.tensor(bv, rb), ta, tb));
+        const want = refMatmul(av, ra, bv, rb, ta, tb);
+        assert.deepEqual(got.shape, want.shape, label);
+        const errRef = relErr(got.values, want.values);
+        assert.ok(errRef <= TOL, `${label} vs brute force: rel err ${errRef}`);
+        if ((ra.length === 2 || rb.length === 2 || ra.slice(0, -2).join() === rb.slice(0, -2).join()) && ra.slice(0, -2).every((d) => d > 0)) {
+          const err = await compare(() => tf.matMul(tf.tensor(av, ra), tf.tensor(bv, rb), ta, tb));
+          assert.ok(err <= TOL, `${label} vs cpu: rel err ${err}`);
+        }
       }
     }
   }
@@ -254,8 +307,8 @@ test("select, cast, addN", opts, async () => {
   const b = rand(rng, [4, 5]);
   let err = await compare(() => tf.where(tf.greater(a(), b()), a(), b()));
   assert.equal(err, 0, "where elementwise");
-  err = await compare(() => tf.where(tf.tensor1d([true, false, false, true], "bool"), a(), b()));
-  assert.equal(err, 0, "where by rows");
+  err = await compare(() => tf.where(tf.tensor2d([[true], [false], [false], [true]], [4, 1], "bool"), a(), b()));
+  assert.equal(err, 0, "where with a broadcast condition");
   err = await compare(() => tf.where(tf.greater(a(), 0), tf.cast(tf.mul(a(), 10), "int32"), tf.cast(b(), "int32")));
   assert.equal(err, 0, "where int32");
   err = await compare(() => [tf.cast(tf.mul(a(), 7), "int32"), tf.cast(tf.cast(tf.mul(a(), 7), "int32"), "float32"), tf.cast(tf.round(a()), "bool"), tf.cast(tf.greater(a(), 0), "float32")]);

@@ -1,7 +1,7 @@
-// Loader of the native kernel pack: an N-API addon over OpenBLAS, built at install time.
-// Until the addon is built, `loadNativePack` reports why it is unavailable and the engine falls back.
-import * as path from "path";
-import * as fs from "fs";
+// Loader of the native kernel pack: an N-API addon over OpenBLAS (native/), built at npm install or by
+// `npm run build:native`, registered as the TensorFlow.js backend "native". Reports why when it is unavailable.
+import { loadAddon, addonPath as compiledAddonPath } from "./addon";
+import { registerNativeBackend } from "./backend";
 
 /** What the engine needs from a loaded native pack. */
 export interface NativePack {
@@ -9,16 +9,30 @@ export interface NativePack {
   register(backendName: string): string[];
   /** Threads the native kernels use. */
   threads(): number;
+  /** Sets the threads of the native kernels (OpenBLAS stays at 1 per thread); returns the count in force. */
+  setThreads(n: number): number;
+  /** OpenBLAS build configuration and the core type it selected. */
+  blasInfo(): string;
 }
 
 /** Path of the compiled addon, if it was built. */
 export function addonPath(): string {
-  return path.resolve(__dirname, "..", "..", "..", "build", "Release", "hdlm_native.node");
+  return compiledAddonPath();
 }
 
 /** Loads the native pack or returns the reason it cannot be used. */
 export function loadNativePack(): NativePack | { error: string } {
-  const p = addonPath();
-  if (!fs.existsSync(p)) return { error: `native addon not built (${p} missing; run \`npm run build:native\`)` };
-  return { error: "native kernel registration not available in this build" };
+  const addon = loadAddon();
+  if ("error" in addon) return addon;
+  return {
+    register: (backendName: string) => registerNativeBackend(addon, backendName),
+    threads: () => addon.threads(),
+    setThreads: (n: number) => {
+      if (!Number.isInteger(n) || n < 1) throw new Error(`threads must be a positive integer, got ${n}`);
+      return addon.setThreads(n);
+    },
+    blasInfo: () => addon.blasInfo(),
+  };
 }
+
+export { defaultThreads } from "./backend";

@@ -1,0 +1,153 @@
+// `npm run bench [-- matmul|train] [--smoke] [--steps N] [--backends a,b] [--torch-threads N] [--python PATH]`:
+// matmul GFLOP/s and the reference training step for every available backend vs numpy's OpenBLAS and PyTorch.
+// The last two lines are always `training ratio vs PyTorch: <x>` and `matmul ratio vs OpenBLAS: <x>`.
+import * as os from "os";
+import { tf, initEngine, describeEngine, BACKENDS, BackendName, EngineReport } from "../src/engine";
+import { matmulCases, timeMatmulsNumpy, timeMatmulsTfjs } from "./matmul";
+import { REFERENCE_CONFIG, TINY_CONFIG, forwardFlops, parameterCount } from "./reference-model";
+import { TorchReference, TrainResult, median, timeTraining } from "./train";
+
+interface Options {
+  what: "all" | "matmul" | "train";
+  smoke: boolean;
+  steps: number;
+  warmup: number;
+  backends: BackendName[] | null;
+  torchThreads: number;
+  python: string;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { what: "all", smoke: false, steps: 0, warmup: 1, backends: null, torchThreads: 1, python: process.env.HDLM_PYTHON ?? "/usr/bin/python3" };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === "matmul" || a === "train" || a === "all") o.what = a;
+    else if (a === "--smoke") o.smoke = true;
+    else if (a === "--steps") o.steps = Number(value());
+    else if (a === "--warmup") o.warmup = Number(value());
+    else if (a === "--torch-threads") o.torchThreads = Number(value());
+    else if (a === "--python") o.python = value();
+    else if (a === "--backends") {
+      const list = value().split(",").filter((s) => s !== "");
+      for (const b of list) if (!(BACKENDS as readonly string[]).includes(b)) throw new Error(`--backends: ${b} is not a backend; use ${BACKENDS.join(", ")}`);
+      o.backends = list as BackendName[];
+    } else throw new Error(`unknown argument ${a}; usage: npm run bench -- [matmul|train|all] [--smoke] [--steps N] [--warmup N] [--backends native,wasm] [--torch-threads N] [--python PATH]`);
+  }
+  if (o.steps === 0) o.steps = o.smoke ? 2 : 5;
+  if (!Number.isInteger(o.steps) || o.steps < 1) throw new Error(`--steps must be a positive integer, got ${o.steps}`);
+  if (!Number.isInteger(o.warmup) || o.warmup < 0) throw new Error(`--warmup must be a non-negative integer, got ${o.warmup}`);
+  if (!Number.isInteger(o.torchThreads) || o.torchThreads < 1) throw new Error(`--torch-threads must be a positive integer, got ${o.torchThreads}`);
+  return o;
+}
+
+function table(header: string[], rows: string[][]): string {
+  const w = header.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
+  const line = (r: string[]): string => r.map((c, j) => (j === 0 ? c.padEnd(w[j]) : c.padStart(w[j]))).join("  ");
+  return [line(header), w.map((n) => "-".repeat(n)).join("  "), ...rows.map(line)].join("\n");
+}
+
+const fmt = (x: number, d = 1): string => (Number.isFinite(x) ? x.toFixed(d) : "n/a");
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  const log = (s: string): void => console.log(s);
+  // The backend auto-selection would pick first: the ratios are reported for it.
+  const auto = await initEngine();
+  const wanted: BackendName[] = o.backends ?? (o.smoke ? ["native", "wasm", "cpu"] : ["tensorflow", "native", "wasm"]);
+  const reports: EngineReport[] = [];
+  const notes: string[] = [];
+  for (const b of wanted) {
+    try {
+      reports.push(await initEngine({ backend: b }));
+    } catch (e) {
+      notes.push(`${b}: skipped (${(e instanceof Error ? e.message : String(e)).split("\n")[0].slice(0, 200)})`);
+    }
+  }
+  if (reports.length === 0) throw new Error(`none of the backends ${wanted.join(", ")} is available here`);
+  const primary = reports.find((r) => r.backend === auto.backend) ?? reports[0];
+  log(`hdlm-lab bench (${o.smoke ? "smoke" : "full"}): node ${process.version}, ${os.cpus()[0]?.model ?? "cpu"} x${os.cpus().length}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(" ")}`);
+  for (const r of reports) log(`  ${describeEngine(r)}`);
+  for (const n of notes) log(`  ${n}`);
+  log(`  ratios below are for ${primary.backend} (the backend auto-selection picks here)`);
+
+  let trainRatio = NaN;
+  let matmulRatio = NaN;
+
+  if (o.what !== "train") {
+    const cases = matmulCases(o.smoke);
+    const warm = o.smoke ? 1 : 2;
+    const runs = o.smoke ? 3 : 5;
+    const perBackend: number[][] = [];
+    for (const r of reports) {
+      if (!o.smoke && r.backend === "cpu") {
+        perBackend.push(cases.map(() => NaN));
+        continue;
+      }
+      await tf.setBackend(r.backend);
+      perBackend.push(timeMatmulsTfjs(cases, warm, runs));
+    }
+    const blasThreads = primary.threads > 0 ? primary.threads : os.cpus().length;
+    const np = timeMatmulsNumpy(o.python, cases, warm, runs, blasThreads);
+    const npCol = "error" in np ? cases.map(() => NaN) : np.gflops;
+    const pi = reports.indexOf(primary);
+    const ratios = cases.map((_, i) => perBackend[pi][i] / npCol[i]);
+    log("");
+    log(`matmul GFLOP/s (float32, median of ${runs} after ${warm} warm-up${warm > 1 ? "s" : ""}; numpy OpenBLAS with ${blasThreads} threads)`);
+    log(table(["case", ...reports.map((r) => r.backend), "numpy", `${primary.backend}/numpy`], cases.map((c, i) => [c.name, ...perBackend.map((p) => fmt(p[i])), fmt(npCol[i]), fmt(ratios[i], 2)])));
+    if ("error" in np) log(`  numpy reference skipped: ${np.error}`);
+    else log(`  reference: ${np.version}`);
+    const ok = ratios.filter((x) => Number.isFinite(x) && x > 0);
+    if (ok.length === ratios.length) matmulRatio = Math.exp(ok.reduce((s, x) => s + Math.log(x), 0) / ok.length);
+  }
+
+  if (o.what !== "matmul") {
+    const config = o.smoke ? TINY_CONFIG : REFERENCE_CONFIG;
+    const tokens = config.batch * config.seq;
+    const trainable = reports.filter((r) => o.smoke || r.backend !== "cpu");
+    for (const r of reports) if (!trainable.includes(r)) log(`  cpu backend: skipped in the full training run (engine.md: > 240 s per step); it runs in --smoke`);
+    let torch: TorchReference | null = null;
+    let torchNote = "";
+    try {
+      torch = await TorchReference.start(o.python, config, o.torchThreads);
+    } catch (e) {
+      torchNote = `PyTorch reference skipped: ${(e instanceof Error ? e.message : String(e)).split("\n")[0]} (install Debian python3-torch; --python PATH picks the interpreter)`;
+    }
+    log("");
+    log(`reference training step: B${config.batch} T${config.seq} D${config.width} H${config.heads} L${config.layers} V${config.vocab}, ${parameterCount(config)} parameters, ` +
+      `${fmt((3 * forwardFlops(config)) / 1e9, 2)} GFLOP/step; ${o.warmup} warm-up round${o.warmup === 1 ? "" : "s"}, ${o.steps} timed rounds, engines alternating`);
+    if (torch !== null) log(`  PyTorch: ${torch.banner}`);
+    const results: TrainResult[] = await timeTraining(config, trainable.map((r) => ({ name: r.backend, threads: r.threads })), torch, o.torchThreads, o.warmup, o.steps, log);
+    let torchRss = NaN;
+    if (torch !== null) torchRss = await torch.stop();
+    const torchRes = results.find((r) => r.engine === "PyTorch");
+    const torchTps = torchRes ? tokens / median(torchRes.seconds) : NaN;
+    const first = results[0];
+    const rows = results.map((r) => {
+      const s = median(r.seconds);
+      const tps = tokens / s;
+      return [r.engine, r.threads, fmt(s, 3), fmt(tps, 0), fmt(tps / (tokens / median(first.seconds)), 3), fmt(tps / torchTps, 3), fmt(r.loss[r.loss.length - 1], 4)];
+    });
+    log(table(["engine", "threads", "s/step", "tokens/s", `vs ${first.engine}`, "vs PyTorch", "last loss"], rows));
+    log(`  peak RSS: node ${fmt(process.resourceUsage().maxRSS / 1024, 0)} MiB (all tfjs backends in one process)${torch !== null ? `, PyTorch ${fmt(torchRss, 0)} MiB` : ""}`);
+    if (torchNote !== "") log(`  ${torchNote}`);
+    const prim = results.find((r) => r.engine === `tfjs ${primary.backend}`);
+    if (prim !== undefined && torchRes !== undefined) trainRatio = tokens / median(prim.seconds) / torchTps;
+  }
+
+  log("");
+  log(`training ratio vs PyTorch: ${Number.isFinite(trainRatio) ? trainRatio.toFixed(3) : "n/a"}`);
+  log(`matmul ratio vs OpenBLAS: ${Number.isFinite(matmulRatio) ? matmulRatio.toFixed(3) : "n/a"}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(`bench failed: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  },
+);

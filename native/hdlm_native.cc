@@ -1,0 +1,817 @@
+// hdlm_native: float32 kernels for the "native" TensorFlow.js backend (OpenBLAS sgemm plus C++ loops).
+// Every function writes into output typed arrays allocated by JavaScript; nothing is allocated on the JS heap here.
+#include <node_api.h>
+#include <cblas.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "pool.h"
+
+// glibc's libmvec has vector versions of these; declaring them `simd` lets GCC vectorise the loops below
+// without -ffast-math (which would break NaN and infinity semantics that TensorFlow.js kernels keep).
+extern "C" {
+__attribute__((simd("notinbranch"))) float expf(float) noexcept;
+__attribute__((simd("notinbranch"))) float logf(float) noexcept;
+__attribute__((simd("notinbranch"))) float tanhf(float) noexcept;
+__attribute__((simd("notinbranch"))) float log1pf(float) noexcept;
+__attribute__((simd("notinbranch"))) float powf(float, float) noexcept;
+}
+
+extern "C" void openblas_set_num_threads(int);
+extern "C" char* openblas_get_config(void);
+extern "C" char* openblas_get_corename(void);
+
+namespace {
+
+hdlm::Pool* gPool = nullptr;
+
+// ---------- argument helpers ----------
+
+struct Args {
+  napi_env env;
+  size_t argc = 16;
+  napi_value argv[16];
+  bool ok = true;
+  Args(napi_env e, napi_callback_info info) : env(e) { napi_get_cb_info(e, info, &argc, argv, nullptr, nullptr); }
+  void fail(const char* msg) {
+    if (ok) napi_throw_error(env, nullptr, msg);
+    ok = false;
+  }
+  template <typename T>
+  T* ptr(size_t i, size_t* len = nullptr) {
+    if (i >= argc) {
+      fail("hdlm_native: missing typed-array argument");
+      return nullptr;
+    }
+    napi_typedarray_type type;
+    size_t length;
+    void* data;
+    napi_value ab;
+    size_t off;
+    if (napi_get_typedarray_info(env, argv[i], &type, &length, &data, &ab, &off) != napi_ok) {
+      fail("hdlm_native: expected a typed array argument");
+      return nullptr;
+    }
+    if (len) *len = length;
+    return reinterpret_cast<T*>(data);
+  }
+  bool isNull(size_t i) {
+    napi_valuetype t;
+    napi_typeof(env, argv[i], &t);
+    return t == napi_null || t == napi_undefined;
+  }
+  int64_t i64(size_t i) {
+    double v = 0;
+    if (i >= argc || napi_get_value_double(env, argv[i], &v) != napi_ok) fail("hdlm_native: expected a number argument");
+    return static_cast<int64_t>(v);
+  }
+  double f64(size_t i) {
+    double v = 0;
+    if (i >= argc || napi_get_value_double(env, argv[i], &v) != napi_ok) fail("hdlm_native: expected a number argument");
+    return v;
+  }
+};
+
+napi_value undef(napi_env env) {
+  napi_value u;
+  napi_get_undefined(env, &u);
+  return u;
+}
+napi_value boolean(napi_env env, bool b) {
+  napi_value u;
+  napi_get_boolean(env, b, &u);
+  return u;
+}
+napi_value number(napi_env env, double d) {
+  napi_value u;
+  napi_create_double(env, d, &u);
+  return u;
+}
+
+// ---------- matmul ----------
+
+// matmul(a, b, out, batch, m, n, k, transA, transB, aOffsets|null, bOffsets|null)
+// out[i] = op(a[aOff[i]]) * op(b[bOff[i]]), each [m, n]; offsets (Float64Array) default to i*m*k and i*k*n.
+napi_value Matmul(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float* A = a.ptr<float>(0);
+  const float* B = a.ptr<float>(1);
+  float* C = a.ptr<float>(2);
+  int64_t batch = a.i64(3), m = a.i64(4), n = a.i64(5), k = a.i64(6);
+  bool ta = a.i64(7) != 0, tb = a.i64(8) != 0;
+  const double* aOff = a.isNull(9) ? nullptr : a.ptr<double>(9);
+  const double* bOff = a.isNull(10) ? nullptr : a.ptr<double>(10);
+  if (!a.ok) return nullptr;
+  const int lda = std::max<int64_t>(1, ta ? m : k), ldb = std::max<int64_t>(1, tb ? k : n), ldc = std::max<int64_t>(1, n);
+  const CBLAS_TRANSPOSE TA = ta ? CblasTrans : CblasNoTrans, TB = tb ? CblasTrans : CblasNoTrans;
+  auto aAt = [&](int64_t i) { return A + (aOff ? static_cast<int64_t>(aOff[i]) : i * m * k); };
+  auto bAt = [&](int64_t i) { return B + (bOff ? static_cast<int64_t>(bOff[i]) : i * k * n); };
+  const double flops = 2.0 * m * n * k;
+  hdlm::Pool& pool = *gPool;
+  if (pool.threads() > 1 && batch >= pool.threads() && flops * batch > 2e6) {
+    pool.run([&](int c, int nc) {
+      int64_t b0 = batch * c / nc, b1 = batch * (c + 1) / nc;
+      for (int64_t i = b0; i < b1; i++) cblas_sgemm(CblasRowMajor, TA, TB, m, n, k, 1.0f, aAt(i), lda, bAt(i), ldb, 0.0f, C + i * m * n, ldc);
+    });
+    return undef(env);
+  }
+  for (int64_t i = 0; i < batch; i++) {
+    const float* Ai = aAt(i);
+    const float* Bi = bAt(i);
+    float* Ci = C + i * m * n;
+    if (pool.threads() > 1 && flops > 2e6 && (m >= 2 * pool.threads() || n >= 2 * pool.threads())) {
+      bool splitM = m >= n || n < 2 * pool.threads();
+      pool.run([&](int c, int nc) {
+        if (splitM) {
+          int64_t r0 = m * c / nc, r1 = m * (c + 1) / nc;
+          if (r1 <= r0) return;
+          const float* As = ta ? Ai + r0 : Ai + r0 * lda;
+          cblas_sgemm(CblasRowMajor, TA, TB, r1 - r0, n, k, 1.0f, As, lda, Bi, ldb, 0.0f, Ci + r0 * ldc, ldc);
+        } else {
+          int64_t c0 = n * c / nc, c1 = n * (c + 1) / nc;
+          if (c1 <= c0) return;
+          const float* Bs = tb ? Bi + c0 * ldb : Bi + c0;
+          cblas_sgemm(CblasRowMajor, TA, TB, m, c1 - c0, k, 1.0f, Ai, lda, Bs, ldb, 0.0f, Ci + c0, ldc);
+        }
+      });
+    } else {
+      cblas_sgemm(CblasRowMajor, TA, TB, m, n, k, 1.0f, Ai, lda, Bi, ldb, 0.0f, Ci, ldc);
+    }
+  }
+  return undef(env);
+}
+
+// ---------- broadcasting binary ops ----------
+
+enum BinOp { ADD = 0, SUB, MUL, DIV, MAXIMUM, MINIMUM, SQDIFF, POW, GREATER, GREATER_EQ, LESS, LESS_EQ, EQUAL, NOT_EQUAL };
+
+template <int OP>
+inline float binf(float x, float y) {
+  if constexpr (OP == ADD) return x + y;
+  if constexpr (OP == SUB) return x - y;
+  if constexpr (OP == MUL) return x * y;
+  if constexpr (OP == DIV) return x / y;
+  if constexpr (OP == MAXIMUM) return (x != x || y != y) ? NAN : (x > y ? x : y);
+  if constexpr (OP == MINIMUM) return (x != x || y != y) ? NAN : (x < y ? x : y);
+  if constexpr (OP == SQDIFF) return (x - y) * (x - y);
+  if constexpr (OP == POW) return powf(x, y);
+  return 0.f;
+}
+template <int OP>
+inline uint8_t cmpf(float x, float y) {
+  if constexpr (OP == GREATER) return x > y;
+  if constexpr (OP == GREATER_EQ) return x >= y;
+  if constexpr (OP == LESS) return x < y;
+  if constexpr (OP == LESS_EQ) return x <= y;
+  if constexpr (OP == EQUAL) return x == y;
+  if constexpr (OP == NOT_EQUAL) return x != y;
+  return 0;
+}
+
+template <int OP, typename O>
+inline O apply(float x, float y) {
+  if constexpr (OP >= GREATER) return cmpf<OP>(x, y);
+  else return binf<OP>(x, y);
+}
+
+// Collapsed broadcast layout: out dims d[0..nd), strides sa/sb (0 where broadcast).
+struct Layout {
+  int nd = 0;
+  int64_t d[8], sa[8], sb[8];
+};
+
+template <int OP, typename O>
+void binaryRange(const float* A, const float* B, O* C, const Layout& L, int64_t r0, int64_t r1) {
+  // Rows are the flattened outer dims [0, nd-1); the inner dim is contiguous in the output.
+  const int nd = L.nd;
+  const int64_t inner = L.d[nd - 1], ia = L.sa[nd - 1], ib = L.sb[nd - 1];
+  for (int64_t r = r0; r < r1; r++) {
+    int64_t rem = r, oa = 0, ob = 0;
+    for (int j = nd - 2; j >= 0; j--) {
+      int64_t idx = rem % L.d[j];
+      rem /= L.d[j];
+      oa += idx * L.sa[j];
+      ob += idx * L.sb[j];
+    }
+    const float* a = A + oa;
+    const float* b = B + ob;
+    O* c = C + r * inner;
+    if (ia == 1 && ib == 1) {
+      for (int64_t i = 0; i < inner; i++) c[i] = apply<OP, O>(a[i], b[i]);
+    } else if (ia == 1 && ib == 0) {
+      const float y = b[0];
+      for (int64_t i = 0; i < inner; i++) c[i] = apply<OP, O>(a[i], y);
+    } else if (ia == 0 && ib == 1) {
+      const float x = a[0];
+      for (int64_t i = 0; i < inner; i++) c[i] = apply<OP, O>(x, b[i]);
+    } else {
+      for (int64_t i = 0; i < inner; i++) c[i] = apply<OP, O>(a[i * ia], b[i * ib]);
+    }
+  }
+}
+
+template <int OP, typename O>
+void binaryRun(const float* A, const float* B, O* C, const Layout& L) {
+  int64_t rows = 1;
+  for (int j = 0; j < L.nd - 1; j++) rows *= L.d[j];
+  const int64_t inner = L.d[L.nd - 1];
+  const double cost = OP == POW ? 20.0 * inner : 1.0 * inner;
+  if (rows == 1 && inner * (OP == POW ? 20 : 1) >= 65536 && gPool->threads() > 1) {
+    // One long row: split the inner dim.
+    hdlm::parallelFor(*gPool, inner, OP == POW ? 20.0 : 1.0, [&](int64_t b, int64_t e) {
+      Layout l2 = L;
+      l2.d[L.nd - 1] = e - b;
+      binaryRange<OP, O>(A + b * L.sa[L.nd - 1], B + b * L.sb[L.nd - 1], C + b, l2, 0, 1);
+    });
+    return;
+  }
+  hdlm::parallelFor(*gPool, rows, cost, [&](int64_t b, int64_t e) { binaryRange<OP, O>(A, B, C, L, b, e); });
+}
+
+// binary(op, a, b, out, outShape: Float64Array, aShape: Float64Array, bShape: Float64Array)
+// a and b are right-aligned against outShape (numpy broadcasting); out is Float32Array or Uint8Array (comparisons).
+napi_value Binary(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  int op = static_cast<int>(a.i64(0));
+  const float* A = a.ptr<float>(1);
+  const float* B = a.ptr<float>(2);
+  void* C = a.ptr<void>(3);
+  size_t nd = 0, na = 0, nb = 0;
+  const double* os = a.ptr<double>(4, &nd);
+  const double* as = a.ptr<double>(5, &na);
+  const double* bs = a.ptr<double>(6, &nb);
+  if (!a.ok) return nullptr;
+  if (nd > 64) {
+    a.fail("hdlm_native.binary: rank too large");
+    return nullptr;
+  }
+  // Full strides (right-aligned), then collapse adjacent dims with compatible strides.
+  int64_t d[64], sa[64], sb[64];
+  int64_t accA = 1, accB = 1;
+  for (int j = static_cast<int>(nd) - 1; j >= 0; j--) {
+    d[j] = static_cast<int64_t>(os[j]);
+    int ja = j - static_cast<int>(nd - na), jb = j - static_cast<int>(nd - nb);
+    int64_t da = ja >= 0 ? static_cast<int64_t>(as[ja]) : 1, db = jb >= 0 ? static_cast<int64_t>(bs[jb]) : 1;
+    sa[j] = (da == 1 && d[j] != 1) ? 0 : accA;
+    sb[j] = (db == 1 && d[j] != 1) ? 0 : accB;
+    accA *= da;
+    accB *= db;
+  }
+  Layout L;
+  int64_t total = 1;
+  for (size_t j = 0; j < nd; j++) total *= d[j];
+  if (total == 0) return undef(env);
+  for (size_t j = 0; j < nd; j++) {
+    if (d[j] == 1) continue;  // size-1 dims carry no iteration
+    if (L.nd > 0) {
+      int p = L.nd - 1;
+      bool mergeA = sa[j] * d[j] == L.sa[p] || (sa[j] == 0 && L.sa[p] == 0);
+      bool mergeB = sb[j] * d[j] == L.sb[p] || (sb[j] == 0 && L.sb[p] == 0);
+      if (mergeA && mergeB) {
+        L.d[p] *= d[j];
+        L.sa[p] = sa[j];
+        L.sb[p] = sb[j];
+        continue;
+      }
+    }
+    if (L.nd == 8) {
+      a.fail("hdlm_native.binary: broadcast pattern too complex");
+      return nullptr;
+    }
+    L.d[L.nd] = d[j];
+    L.sa[L.nd] = sa[j];
+    L.sb[L.nd] = sb[j];
+    L.nd++;
+  }
+  if (L.nd == 0) {
+    L.nd = 1;
+    L.d[0] = 1;
+    L.sa[0] = 0;
+    L.sb[0] = 0;
+  }
+  float* Cf = static_cast<float*>(C);
+  uint8_t* Cb = static_cast<uint8_t*>(C);
+  switch (op) {
+    case ADD: binaryRun<ADD, float>(A, B, Cf, L); break;
+    case SUB: binaryRun<SUB, float>(A, B, Cf, L); break;
+    case MUL: binaryRun<MUL, float>(A, B, Cf, L); break;
+    case DIV: binaryRun<DIV, float>(A, B, Cf, L); break;
+    case MAXIMUM: binaryRun<MAXIMUM, float>(A, B, Cf, L); break;
+    case MINIMUM: binaryRun<MINIMUM, float>(A, B, Cf, L); break;
+    case SQDIFF: binaryRun<SQDIFF, float>(A, B, Cf, L); break;
+    case POW: binaryRun<POW, float>(A, B, Cf, L); break;
+    case GREATER: binaryRun<GREATER, uint8_t>(A, B, Cb, L); break;
+    case GREATER_EQ: binaryRun<GREATER_EQ, uint8_t>(A, B, Cb, L); break;
+    case LESS: binaryRun<LESS, uint8_t>(A, B, Cb, L); break;
+    case LESS_EQ: binaryRun<LESS_EQ, uint8_t>(A, B, Cb, L); break;
+    case EQUAL: binaryRun<EQUAL, uint8_t>(A, B, Cb, L); break;
+    case NOT_EQUAL: binaryRun<NOT_EQUAL, uint8_t>(A, B, Cb, L); break;
+    default: a.fail("hdlm_native.binary: unknown op"); return nullptr;
+  }
+  return undef(env);
+}
+
+// ---------- unary ops ----------
+
+enum UnOp { EXP = 0, LOG, TANH, SQRT, RSQRT, NEG, SQUARE, ABS, SIGMOID, RELU, RECIPROCAL, LOG1P, STEP, ELU, GELU_TANH };
+
+template <int OP>
+void unaryLoop(const float* x, float* y, int64_t n, float alpha) {
+  for (int64_t i = 0; i < n; i++) {
+    const float v = x[i];
+    if constexpr (OP == EXP) y[i] = expf(v);
+    if constexpr (OP == LOG) y[i] = logf(v);
+    if constexpr (OP == TANH) y[i] = tanhf(v);
+    if constexpr (OP == SQRT) y[i] = sqrtf(v);
+    if constexpr (OP == RSQRT) y[i] = 1.0f / sqrtf(v);
+    if constexpr (OP == NEG) y[i] = -v;
+    if constexpr (OP == SQUARE) y[i] = v * v;
+    if constexpr (OP == ABS) y[i] = fabsf(v);
+    if constexpr (OP == SIGMOID) y[i] = 1.0f / (1.0f + expf(-v));
+    if constexpr (OP == RELU) y[i] = v < 0.f ? 0.f : v;  // NaN passes through, as in the JS kernel
+    if constexpr (OP == RECIPROCAL) y[i] = 1.0f / v;
+    if constexpr (OP == LOG1P) y[i] = log1pf(v);
+    if constexpr (OP == STEP) y[i] = v != v ? v : (v > 0.f ? 1.f : alpha);
+    if constexpr (OP == ELU) y[i] = v >= 0.f ? v : expf(v) - 1.0f;
+    if constexpr (OP == GELU_TANH) y[i] = 0.5f * v * (1.0f + tanhf(0.7978845608028654f * (v + 0.044715f * v * v * v)));
+  }
+}
+
+template <int OP>
+void unaryRun(const float* x, float* y, int64_t n, float alpha, double cost) {
+  hdlm::parallelFor(*gPool, n, cost, [&](int64_t b, int64_t e) { unaryLoop<OP>(x + b, y + b, e - b, alpha); });
+}
+
+// unary(op, x, out, alpha)
+napi_value Unary(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  int op = static_cast<int>(a.i64(0));
+  size_t n = 0;
+  const float* x = a.ptr<float>(1, &n);
+  float* y = a.ptr<float>(2);
+  float alpha = static_cast<float>(a.f64(3));
+  if (!a.ok) return nullptr;
+  const int64_t N = static_cast<int64_t>(n);
+  switch (op) {
+    case EXP: unaryRun<EXP>(x, y, N, alpha, 4); break;
+    case LOG: unaryRun<LOG>(x, y, N, alpha, 4); break;
+    case TANH: unaryRun<TANH>(x, y, N, alpha, 6); break;
+    case SQRT: unaryRun<SQRT>(x, y, N, alpha, 2); break;
+    case RSQRT: unaryRun<RSQRT>(x, y, N, alpha, 2); break;
+    case NEG: unaryRun<NEG>(x, y, N, alpha, 1); break;
+    case SQUARE: unaryRun<SQUARE>(x, y, N, alpha, 1); break;
+    case ABS: unaryRun<ABS>(x, y, N, alpha, 1); break;
+    case SIGMOID: unaryRun<SIGMOID>(x, y, N, alpha, 6); break;
+    case RELU: unaryRun<RELU>(x, y, N, alpha, 1); break;
+    case RECIPROCAL: unaryRun<RECIPROCAL>(x, y, N, alpha, 2); break;
+    case LOG1P: unaryRun<LOG1P>(x, y, N, alpha, 6); break;
+    case STEP: unaryRun<STEP>(x, y, N, alpha, 1); break;
+    case ELU: unaryRun<ELU>(x, y, N, alpha, 4); break;
+    case GELU_TANH: unaryRun<GELU_TANH>(x, y, N, alpha, 8); break;
+    default: a.fail("hdlm_native.unary: unknown op"); return nullptr;
+  }
+  return undef(env);
+}
+
+// ---------- transpose (4-byte elements) ----------
+
+// transpose(x, out, shape: Float64Array, perm: Float64Array)
+napi_value Transpose(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const uint32_t* X = a.ptr<uint32_t>(0);
+  uint32_t* Y = a.ptr<uint32_t>(1);
+  size_t nd = 0;
+  const double* shp = a.ptr<double>(2, &nd);
+  const double* prm = a.ptr<double>(3);
+  if (!a.ok) return nullptr;
+  if (nd > 64) {
+    a.fail("hdlm_native.transpose: rank too large");
+    return nullptr;
+  }
+  // Drop size-1 dims, then merge input dims that stay adjacent in the output.
+  int64_t inStride[64];
+  int64_t acc = 1, total = 1;
+  for (int j = static_cast<int>(nd) - 1; j >= 0; j--) {
+    inStride[j] = acc;
+    acc *= static_cast<int64_t>(shp[j]);
+  }
+  total = acc;
+  if (total == 0) return undef(env);
+  int64_t od[64], os[64];  // output dims with their input strides
+  int n = 0;
+  for (size_t j = 0; j < nd; j++) {
+    int p = static_cast<int>(prm[j]);
+    int64_t dim = static_cast<int64_t>(shp[p]);
+    if (dim == 1) continue;
+    if (n > 0 && os[n - 1] == inStride[p] * dim) {
+      od[n - 1] *= dim;
+      os[n - 1] = inStride[p];
+      continue;
+    }
+    od[n] = dim;
+    os[n] = inStride[p];
+    n++;
+  }
+  if (n == 0 || (n == 1 && os[0] == 1)) {
+    std::memcpy(Y, X, total * 4);
+    return undef(env);
+  }
+  if (os[n - 1] == 1) {
+    // Contiguous inner blocks: copy rows.
+    const int64_t inner = od[n - 1];
+    const int64_t rows = total / inner;
+    hdlm::parallelFor(*gPool, rows, static_cast<double>(inner), [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; r++) {
+        int64_t rem = r, off = 0;
+        for (int j = n - 2; j >= 0; j--) {
+          off += (rem % od[j]) * os[j];
+          rem /= od[j];
+        }
+        std::memcpy(Y + r * inner, X + off, inner * 4);
+      }
+    });
+    return undef(env);
+  }
+  // The inner output dim is strided in the input: find the input-contiguous dim q (stride 1) and tile over (q, last).
+  int q = -1;
+  for (int j = 0; j < n; j++)
+    if (os[j] == 1) q = j;
+  if (q < 0) {
+    a.fail("hdlm_native.transpose: internal layout error");
+    return nullptr;
+  }
+  // Output strides.
+  int64_t ost[64];
+  int64_t oacc = 1;
+  for (int j = n - 1; j >= 0; j--) {
+    ost[j] = oacc;
+    oacc *= od[j];
+  }
+  const int last = n - 1;
+  const int64_t R = od[q], Cc = od[last];  // tile dims: input-contiguous (q) and output-contiguous (last)
+  const int64_t sIn = os[last], sOut = ost[q];
+  // Outer iteration over all dims except q and last.
+  int64_t outerCount = total / (R * Cc);
+  int oidx[64];
+  int no = 0;
+  for (int j = 0; j < n; j++)
+    if (j != q && j != last) oidx[no++] = j;
+  const int64_t T = 32;
+  hdlm::parallelFor(*gPool, outerCount * ((R + T - 1) / T), static_cast<double>(T * Cc), [&](int64_t w0, int64_t w1) {
+    const int64_t rt = (R + T - 1) / T;
+    for (int64_t w = w0; w < w1; w++) {
+      int64_t o = w / rt, tr = (w % rt) * T;
+      int64_t rem = o, inOff = 0, outOff = 0;
+      for (int jj = no - 1; jj >= 0; jj--) {
+        int j = oidx[jj];
+        int64_t idx = rem % od[j];
+        rem /= od[j];
+        inOff += idx * os[j];
+        outOff += idx * ost[j];
+      }
+      const int64_t r1 = std::min(R, tr + T);
+      for (int64_t c0 = 0; c0 < Cc; c0 += T) {
+        const int64_t c1 = std::min(Cc, c0 + T);
+        for (int64_t r = tr; r < r1; r++)
+          for (int64_t c = c0; c < c1; c++) Y[outOff + r * sOut + c] = X[inOff + r + c * sIn];
+      }
+    }
+  });
+  return undef(env);
+}
+
+// ---------- reductions ----------
+
+enum RedOp { RSUM = 0, RMAX, RMIN, RPROD };
+
+// reduce(op, x, out, outer, r, inner): out[o, i] = reduce_j x[o, j, i] (mean = sum then scale in JS)
+template <int OP>
+inline float rinit() {
+  if constexpr (OP == RSUM) return 0.f;
+  if constexpr (OP == RMAX) return -INFINITY;
+  if constexpr (OP == RMIN) return INFINITY;
+  return 1.f;
+}
+template <int OP>
+inline float racc(float acc, float v) {
+  if constexpr (OP == RSUM) return acc + v;
+  if constexpr (OP == RMAX) return (v > acc || v != v) ? v : acc;
+  if constexpr (OP == RMIN) return (v < acc || v != v) ? v : acc;
+  return acc * v;
+}
+
+template <int OP>
+void reduceRun(const float* X, float* Y, int64_t outer, int64_t R, int64_t inner) {
+  if (inner == 1) {
+    hdlm::parallelFor(*gPool, outer, static_cast<double>(R), [&](int64_t o0, int64_t o1) {
+      for (int64_t o = o0; o < o1; o++) {
+        const float* x = X + o * R;
+        if constexpr (OP == RSUM) {
+          // Eight partial sums: vectorises and is more accurate than one running sum.
+          float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+          int64_t j = 0;
+          for (; j + 8 <= R; j += 8)
+            for (int t = 0; t < 8; t++) s[t] += x[j + t];
+          float acc = 0.f;
+          for (; j < R; j++) acc += x[j];
+          Y[o] = acc + ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+        } else {
+          float acc = rinit<OP>();
+          for (int64_t j = 0; j < R; j++) acc = racc<OP>(acc, x[j]);
+          Y[o] = acc;
+        }
+      }
+    });
+    return;
+  }
+  // Column reduction: parallel over (outer, inner chunks).
+  const int64_t chunk = 256;
+  const int64_t nChunks = (inner + chunk - 1) / chunk;
+  hdlm::parallelFor(*gPool, outer * nChunks, static_cast<double>(R * std::min(inner, chunk)), [&](int64_t w0, int64_t w1) {
+    for (int64_t w = w0; w < w1; w++) {
+      int64_t o = w / nChunks, c0 = (w % nChunks) * chunk, c1 = std::min(inner, c0 + chunk);
+      float* y = Y + o * inner;
+      for (int64_t i = c0; i < c1; i++) y[i] = rinit<OP>();
+      for (int64_t j = 0; j < R; j++) {
+        const float* x = X + (o * R + j) * inner;
+        for (int64_t i = c0; i < c1; i++) y[i] = racc<OP>(y[i], x[i]);
+      }
+    }
+  });
+}
+
+napi_value Reduce(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  int op = static_cast<int>(a.i64(0));
+  const float* X = a.ptr<float>(1);
+  float* Y = a.ptr<float>(2);
+  int64_t outer = a.i64(3), R = a.i64(4), inner = a.i64(5);
+  if (!a.ok) return nullptr;
+  if (outer * inner == 0) return undef(env);
+  switch (op) {
+    case RSUM: reduceRun<RSUM>(X, Y, outer, R, inner); break;
+    case RMAX: reduceRun<RMAX>(X, Y, outer, R, inner); break;
+    case RMIN: reduceRun<RMIN>(X, Y, outer, R, inner); break;
+    case RPROD: reduceRun<RPROD>(X, Y, outer, R, inner); break;
+    default: a.fail("hdlm_native.reduce: unknown op"); return nullptr;
+  }
+  return undef(env);
+}
+
+// ---------- softmax over the last axis ----------
+
+// softmax(x, out, rows, cols, log)
+napi_value Softmax(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float* X = a.ptr<float>(0);
+  float* Y = a.ptr<float>(1);
+  int64_t rows = a.i64(2), cols = a.i64(3);
+  bool logMode = a.i64(4) != 0;
+  if (!a.ok) return nullptr;
+  hdlm::parallelFor(*gPool, rows, 6.0 * cols, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) {
+      const float* x = X + r * cols;
+      float* y = Y + r * cols;
+      float mx = -INFINITY;
+      for (int64_t j = 0; j < cols; j++) mx = x[j] > mx ? x[j] : mx;
+      float s = 0.f;
+      for (int64_t j = 0; j < cols; j++) {
+        y[j] = expf(x[j] - mx);
+        s += y[j];
+      }
+      if (logMode) {
+        const float ls = logf(s) + mx;
+        for (int64_t j = 0; j < cols; j++) y[j] = x[j] - ls;
+      } else {
+        const float inv = 1.0f / s;
+        for (int64_t j = 0; j < cols; j++) y[j] *= inv;
+      }
+    }
+  });
+  return undef(env);
+}
+
+// ---------- segment sum, gather, select ----------
+
+// segmentSum(x, ids: Int32Array, out (zeroed), numSegments, inner)
+napi_value SegmentSum(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float* X = a.ptr<float>(0);
+  size_t nIds = 0;
+  const int32_t* ids = a.ptr<int32_t>(1, &nIds);
+  float* Y = a.ptr<float>(2);
+  int64_t numSeg = a.i64(3), inner = a.i64(4);
+  if (!a.ok) return nullptr;
+  // Parallel over column chunks: each thread owns its columns, so no write conflicts.
+  hdlm::parallelFor(*gPool, inner, static_cast<double>(nIds), [&](int64_t c0, int64_t c1) {
+    for (size_t i = 0; i < nIds; i++) {
+      const int32_t s = ids[i];
+      if (s < 0 || s >= numSeg) continue;
+      const float* x = X + i * inner;
+      float* y = Y + s * inner;
+      for (int64_t c = c0; c < c1; c++) y[c] += x[c];
+    }
+  });
+  return undef(env);
+}
+
+// gather(x (4-byte), idx: Int32Array, out, outer, axisDim, inner) -> false if an index is out of range
+napi_value Gather(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const uint32_t* X = a.ptr<uint32_t>(0);
+  size_t nIdx = 0;
+  const int32_t* idx = a.ptr<int32_t>(1, &nIdx);
+  uint32_t* Y = a.ptr<uint32_t>(2);
+  int64_t outer = a.i64(3), axisDim = a.i64(4), inner = a.i64(5);
+  if (!a.ok) return nullptr;
+  for (size_t i = 0; i < nIdx; i++)
+    if (idx[i] < 0 || idx[i] >= axisDim) return boolean(env, false);
+  hdlm::parallelFor(*gPool, outer * static_cast<int64_t>(nIdx), static_cast<double>(inner), [&](int64_t w0, int64_t w1) {
+    for (int64_t w = w0; w < w1; w++) {
+      int64_t o = w / static_cast<int64_t>(nIdx), i = w % static_cast<int64_t>(nIdx);
+      std::memcpy(Y + w * inner, X + (o * axisDim + idx[i]) * inner, inner * 4);
+    }
+  });
+  return boolean(env, true);
+}
+
+// select(cond: Uint8Array, t, e, out, inner): out[r, i] = cond[r] ? t[r, i] : e[r, i]  (inner = 1: elementwise)
+napi_value Select(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t nc = 0;
+  const uint8_t* cond = a.ptr<uint8_t>(0, &nc);
+  const uint32_t* T = a.ptr<uint32_t>(1);
+  const uint32_t* E = a.ptr<uint32_t>(2);
+  uint32_t* Y = a.ptr<uint32_t>(3);
+  int64_t inner = a.i64(4);
+  if (!a.ok) return nullptr;
+  hdlm::parallelFor(*gPool, static_cast<int64_t>(nc), static_cast<double>(inner), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) {
+      const uint32_t* src = cond[r] ? T : E;
+      for (int64_t i = 0; i < inner; i++) Y[r * inner + i] = src[r * inner + i];
+    }
+  });
+  return undef(env);
+}
+
+// ---------- fused training helpers ----------
+
+// layerNorm(x, gamma, beta, out, xhat, rstd, rows, cols, eps): y = gamma * (x - mean) * rstd + beta
+napi_value LayerNorm(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float* X = a.ptr<float>(0);
+  const float* G = a.ptr<float>(1);
+  const float* Bt = a.ptr<float>(2);
+  float* Y = a.ptr<float>(3);
+  float* XH = a.ptr<float>(4);
+  float* RS = a.ptr<float>(5);
+  int64_t rows = a.i64(6), cols = a.i64(7);
+  float eps = static_cast<float>(a.f64(8));
+  if (!a.ok) return nullptr;
+  hdlm::parallelFor(*gPool, rows, 4.0 * cols, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) {
+      const float* x = X + r * cols;
+      float mean = 0.f;
+      for (int64_t j = 0; j < cols; j++) mean += x[j];
+      mean /= cols;
+      float var = 0.f;
+      for (int64_t j = 0; j < cols; j++) var += (x[j] - mean) * (x[j] - mean);
+      var /= cols;
+      const float rs = 1.0f / sqrtf(var + eps);
+      RS[r] = rs;
+      float* xh = XH + r * cols;
+      float* y = Y + r * cols;
+      for (int64_t j = 0; j < cols; j++) {
+        xh[j] = (x[j] - mean) * rs;
+        y[j] = xh[j] * G[j] + Bt[j];
+      }
+    }
+  });
+  return undef(env);
+}
+
+// layerNormGrad(dy, xhat, rstd, gamma, dx, dgamma, dbeta, rows, cols)
+napi_value LayerNormGrad(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float* DY = a.ptr<float>(0);
+  const float* XH = a.ptr<float>(1);
+  const float* RS = a.ptr<float>(2);
+  const float* G = a.ptr<float>(3);
+  float* DX = a.ptr<float>(4);
+  float* DG = a.ptr<float>(5);
+  float* DB = a.ptr<float>(6);
+  int64_t rows = a.i64(7), cols = a.i64(8);
+  if (!a.ok) return nullptr;
+  const int nt = gPool->threads();
+  std::vector<float> partG(static_cast<size_t>(nt * cols), 0.f), partB(static_cast<size_t>(nt * cols), 0.f);
+  auto body = [&](int c, int nc) {
+    int64_t r0 = rows * c / nc, r1 = rows * (c + 1) / nc;
+    float* pg = partG.data() + c * cols;
+    float* pb = partB.data() + c * cols;
+    for (int64_t r = r0; r < r1; r++) {
+      const float* dy = DY + r * cols;
+      const float* xh = XH + r * cols;
+      float* dx = DX + r * cols;
+      float s1 = 0.f, s2 = 0.f;
+      for (int64_t j = 0; j < cols; j++) {
+        const float g = dy[j] * G[j];
+        s1 += g;
+        s2 += g * xh[j];
+        pg[j] += dy[j] * xh[j];
+        pb[j] += dy[j];
+      }
+      s1 /= cols;
+      s2 /= cols;
+      const float rs = RS[r];
+      for (int64_t j = 0; j < cols; j++) dx[j] = rs * (dy[j] * G[j] - s1 - xh[j] * s2);
+    }
+  };
+  if (nt > 1 && rows * cols >= 32768) gPool->run(body);
+  else body(0, 1);
+  const int used = (nt > 1 && rows * cols >= 32768) ? nt : 1;
+  for (int64_t j = 0; j < cols; j++) {
+    float g = 0.f, b = 0.f;
+    for (int c = 0; c < used; c++) {
+      g += partG[c * cols + j];
+      b += partB[c * cols + j];
+    }
+    DG[j] = g;
+    DB[j] = b;
+  }
+  return undef(env);
+}
+
+// geluGrad(x, dy, dx): derivative of the tanh-approximated GELU
+napi_value GeluGrad(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t n = 0;
+  const float* X = a.ptr<float>(0, &n);
+  const float* DY = a.ptr<float>(1);
+  float* DX = a.ptr<float>(2);
+  if (!a.ok) return nullptr;
+  hdlm::parallelFor(*gPool, static_cast<int64_t>(n), 10.0, [&](int64_t b, int64_t e) {
+    const float c = 0.7978845608028654f;
+    for (int64_t i = b; i < e; i++) {
+      const float x = X[i];
+      const float u = c * (x + 0.044715f * x * x * x);
+      const float t = tanhf(u);
+      const float du = c * (1.0f + 3.0f * 0.044715f * x * x);
+      DX[i] = DY[i] * (0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * du);
+    }
+  });
+  return undef(env);
+}
+
+// ---------- threads and info ----------
+
+napi_value SetThreads(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  int64_t n = a.i64(0);
+  if (!a.ok) return nullptr;
+  gPool->resize(static_cast<int>(n));
+  openblas_set_num_threads(1);
+  return number(env, gPool->threads());
+}
+
+napi_value Threads(napi_env env, napi_callback_info info) { return number(env, gPool->threads()); }
+
+napi_value BlasInfo(napi_env env, napi_callback_info info) {
+  std::string s = std::string(openblas_get_config()) + " core=" + openblas_get_corename();
+  napi_value v;
+  napi_create_string_utf8(env, s.c_str(), s.size(), &v);
+  return v;
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  // OpenBLAS runs single-threaded inside each pool chunk; the pool owns the cores.
+  openblas_set_num_threads(1);
+  unsigned hc = std::thread::hardware_concurrency();
+  if (gPool == nullptr) gPool = new hdlm::Pool(hc == 0 ? 1 : static_cast<int>(std::min(hc, 8u)));
+  napi_property_descriptor desc[] = {
+      {"matmul", nullptr, Matmul, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"transpose", nullptr, Transpose, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"reduce", nullptr, Reduce, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"softmax", nullptr, Softmax, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"segmentSum", nullptr, SegmentSum, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"gather", nullptr, Gather, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"select", nullptr, Select, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"layerNorm", nullptr, LayerNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"layerNormGrad", nullptr, LayerNormGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"geluGrad", nullptr, GeluGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"threads", nullptr, Threads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"blasInfo", nullptr, BlasInfo, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof(desc) / sizeof(desc[0]), desc);
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

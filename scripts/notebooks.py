@@ -1,0 +1,141 @@
+# Executes notebooks headless through the hdlm-lab kernel with nbclient and writes the executed .ipynb
+# and an HTML export per notebook; on the first failing cell it exits 1 with one line naming both.
+#
+# Usage: python3 scripts/notebooks.py [--out DIR] [--timeout S] [--kernel NAME] [--strip] [NOTEBOOK ...]
+# (scripts/notebooks.sh sets JUPYTER_PATH to the project kernelspec first; use that.)
+import argparse
+import glob
+import os
+import sys
+import time
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+from nbconvert import HTMLExporter
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def first_line(text):
+    for line in str(text).splitlines():
+        if line.strip():
+            return line.strip()
+    return str(text).strip()
+
+
+def shown(path):
+    """A path relative to the repository when inside it, else absolute."""
+    rel = os.path.relpath(os.path.abspath(path), ROOT)
+    return os.path.abspath(path) if rel.startswith("..") else rel
+
+
+def has_outputs(nb):
+    return any(c.get("outputs") or c.get("execution_count") for c in nb.cells if c.cell_type == "code")
+
+
+def strip(nb):
+    for c in nb.cells:
+        if c.cell_type == "code":
+            c.outputs = []
+            c.execution_count = None
+    return nb
+
+
+def failing_cell(nb):
+    """Index (0-based, over all cells) and code-cell number (1-based) of the cell that errored."""
+    code_no = 0
+    for i, c in enumerate(nb.cells):
+        if c.cell_type != "code":
+            continue
+        code_no += 1
+        for o in c.get("outputs", []):
+            if o.get("output_type") == "error":
+                return i, code_no, o
+    return None, None, None
+
+
+def export_html(nb, path):
+    body, _ = HTMLExporter().from_notebook_node(nb)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(body)
+
+
+def run_one(path, out_dir, kernel, timeout):
+    rel = shown(path)
+    nb = nbformat.read(path, as_version=4)
+    if has_outputs(nb) and not os.environ.get("HDLM_ALLOW_OUTPUTS"):
+        return f"{rel}: the notebook in git carries outputs; strip them: python3 scripts/notebooks.py --strip {rel}"
+    name = os.path.splitext(os.path.basename(path))[0]
+    client = NotebookClient(
+        nb,
+        kernel_name=kernel,
+        timeout=timeout,
+        allow_errors=False,
+        resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}},
+    )
+    t0 = time.time()
+    error = None
+    try:
+        client.execute()
+    except CellTimeoutError as e:
+        error = f"timed out after {timeout}s ({first_line(e)})"
+    except CellExecutionError as e:
+        error = None
+        idx, code_no, out = failing_cell(nb)
+        if out is not None:
+            error = f"{out.get('ename')}: {first_line(out.get('evalue'))}"
+        else:
+            error = first_line(e)
+    except DeadKernelError as e:
+        error = f"the kernel died ({first_line(e)})"
+    os.makedirs(out_dir, exist_ok=True)
+    nbformat.write(nb, os.path.join(out_dir, name + ".ipynb"))
+    export_html(nb, os.path.join(out_dir, name + ".html"))
+    if error is None:
+        print(f"notebooks: {rel} ok in {time.time() - t0:.1f}s -> {shown(os.path.join(out_dir, name + '.html'))}", flush=True)
+        return None
+    idx, code_no, _ = failing_cell(nb)
+    where = f"cell {idx + 1} (code cell {code_no})" if idx is not None else "a cell"
+    if idx is None:
+        # A timeout or dead kernel leaves no error output: name the last cell that started.
+        started = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.get("execution_count")]
+        if started:
+            i = started[-1]
+            where = f"cell {i + 1} (code cell {sum(1 for c in nb.cells[: i + 1] if c.cell_type == 'code')})"
+    return f"{rel} failed at {where}: {error}"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("notebooks", nargs="*")
+    ap.add_argument("--out", default=os.path.join(ROOT, "out", "notebooks"))
+    ap.add_argument("--timeout", type=int, default=int(os.environ.get("HDLM_CELL_TIMEOUT", "1800")))
+    ap.add_argument("--kernel", default="hdlm-lab")
+    ap.add_argument("--strip", action="store_true", help="remove outputs from the given notebooks in place")
+    args = ap.parse_args()
+    paths = args.notebooks or sorted(glob.glob(os.path.join(ROOT, "notebooks", "*.ipynb")))
+    if not paths:
+        print("notebooks: no notebooks found under notebooks/", file=sys.stderr)
+        return 1
+    if args.strip:
+        for p in paths:
+            nbformat.write(strip(nbformat.read(p, as_version=4)), p)
+            print(f"notebooks: stripped {os.path.relpath(p, ROOT)}")
+        return 0
+    failures = []
+    for p in paths:
+        if not os.path.exists(p):
+            failures.append(f"{p}: no such notebook")
+            continue
+        msg = run_one(p, args.out, args.kernel, args.timeout)
+        if msg:
+            print(f"notebooks: FAILED {msg}", file=sys.stderr, flush=True)
+            failures.append(msg)
+    if failures:
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+// The layers the DiT and the causal transformer are built from (hdlm.md §8.1): bias-free LayerNorm, adaLN
+// modulation, tanh-GELU, the sinusoidal time embedding, rotary embedding and masked multi-head attention.
+import { tf } from "../engine/tf";
+import { linear } from "../engine/matmul";
+
+/** LayerNorm over the last axis without bias: `(x - mean) / sqrt(var + eps) * weight`. */
+export function layerNorm(x: tf.Tensor3D, weight: tf.Tensor1D, eps = 1e-5): tf.Tensor3D {
+  const { mean, variance } = tf.moments(x, -1, true);
+  return tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps))), weight) as tf.Tensor3D;
+}
+
+/** adaLN modulation `x * (1 + scale) + shift` with per-sequence shift/scale of shape (B, 1, d). */
+export function modulate(x: tf.Tensor3D, shift: tf.Tensor3D, scale: tf.Tensor3D): tf.Tensor3D {
+  return tf.add(tf.mul(x, tf.add(scale, 1)), shift) as tf.Tensor3D;
+}
+
+/** tanh approximation of GELU (PyTorch `approximate="tanh"`). */
+export function geluTanh<T extends tf.Tensor>(x: T): T {
+  const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.mul(x, tf.mul(x, x)))));
+  return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner))) as T;
+}
+
+/** SiLU `x * sigmoid(x)`. */
+export function silu<T extends tf.Tensor>(x: T): T {
+  return tf.mul(x, tf.sigmoid(x)) as T;
+}
+
+/** `x @ w + b` over the last axis (b optional). */
+export function dense(x: tf.Tensor, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor {
+  const y = linear(x, w);
+  return b === undefined ? y : tf.add(y, b);
+}
+
+/**
+ * Sinusoidal embedding of times t (B,) -> (B, dim): `[cos(t f_i), sin(t f_i)]` with
+ * `f_i = maxPeriod^(-i / (dim/2))` (MDLM/DiT `TimestepEmbedder`, cos then sin; hdlm.md §8.1).
+ */
+export function timestepEmbedding(t: tf.Tensor1D, dim = 256, maxPeriod = 10000): tf.Tensor2D {
+  const half = Math.floor(dim / 2);
+  const freqs = new Float32Array(half);
+  for (let i = 0; i < half; i++) freqs[i] = Math.exp((-Math.log(maxPeriod) * i) / half);
+  const args = tf.mul(tf.reshape(t, [-1, 1]), tf.tensor2d(freqs, [1, half])); // (B, half)
+  return tf.concat([tf.cos(args), tf.sin(args)], 1) as tf.Tensor2D; // (B, dim)
+}
+
+/** Rotary tables for positions 0..T-1 and head width hd: cos and sin of shape (T, hd), halves repeated. */
+export function rotaryTables(T: number, hd: number, base = 10000): { cos: tf.Tensor2D; sin: tf.Tensor2D } {
+  const half = hd / 2;
+  const cos = new Float32Array(T * hd);
+  const sin = new Float32Array(T * hd);
+  for (let p = 0; p < T; p++) {
+    for (let i = 0; i < half; i++) {
+      const a = p * Math.pow(base, (-2 * i) / hd);
+      cos[p * hd + i] = cos[p * hd + half + i] = Math.cos(a);
+      sin[p * hd + i] = sin[p * hd + half + i] = Math.sin(a);
+    }
+  }
+  return { cos: tf.tensor2d(cos, [T, hd]), sin: tf.tensor2d(sin, [T, hd]) };
+}
+
+/** Rotary embedding (GPT-NeoX "rotate half" form, as flash-attn's non-interleaved rotary): x (N, T, hd). */
+export function applyRotary(x: tf.Tensor3D, cos: tf.Tensor2D, sin: tf.Tensor2D): tf.Tensor3D {
+  const hd = x.shape[2];
+  const [x1, x2] = tf.split(x, [hd / 2, hd / 2], 2);
+  const rotated = tf.concat([tf.neg(x2), x1], 2); // (N, T, hd)
+  return tf.add(tf.mul(x, cos), tf.mul(rotated, sin)) as tf.Tensor3D;
+}
+
+/**
+ * Additive attention bias (B, 1, T, T) or broadcastable: 0 where a query may attend a key, -1e9 where not.
+ * `keyMask` (B, T): 1 for real tokens, 0 for padding (padded keys are never attended). `causal`: key <= query.
+ */
+export function attentionBias(B: number, T: number, keyMask: tf.Tensor2D | null, causal: boolean): tf.Tensor4D | null {
+  let bias: tf.Tensor4D | null = null;
+  if (keyMask !== null) {
+    bias = tf.reshape(tf.mul(tf.sub(1, tf.cast(keyMask, "float32")), -1e9), [B, 1, 1, T]) as tf.Tensor4D;
+  }
+  if (causal) {
+    const c = new Float32Array(T * T);
+    for (let q = 0; q < T; q++) for (let k = q + 1; k < T; k++) c[q * T + k] = -1e9;
+    const cb = tf.tensor4d(c, [1, 1, T, T]);
+    bias = bias === null ? cb : (tf.add(bias, cb) as tf.Tensor4D);
+  }
+  return bias;
+}
+
+/**
+ * Multi-head self-attention with a fused bias-free QKV projection and rotary q, k (hdlm.md §8.1).
+ * h (B, T, d) -> (B, T, d). Attention stays batched over B*H (never split into per-head 2-D matmuls).
+ */
+export function attention(
+  h: tf.Tensor3D,
+  wQkv: tf.Tensor2D,
+  wProj: tf.Tensor2D,
+  heads: number,
+  rope: { cos: tf.Tensor2D; sin: tf.Tensor2D },
+  bias: tf.Tensor4D | null,
+): tf.Tensor3D {
+  const [B, T, d] = h.shape;
+  const hd = d / heads;
+  const qkv = tf.reshape(linear(h, wQkv), [B, T, 3, heads, hd]); // (B, T, 3, H, hd)
+  const qkvT = tf.transpose(qkv, [2, 0, 3, 1, 4]); // (3, B, H, T, hd)
+  const [q0, k0, v0] = tf.unstack(qkvT, 0).map((u) => tf.reshape(u, [B * heads, T, hd]) as tf.Tensor3D); // (BH, T, hd)
+  const q = applyRotary(q0, rope.cos, rope.sin);
+  const k = applyRotary(k0, rope.cos, rope.sin);
+  let scores = tf.reshape(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(hd)), [B, heads, T, T]); // (B, H, T, T)
+  if (bias !== null) scores = tf.add(scores, bias);
+  const att = tf.reshape(tf.softmax(scores, -1), [B * heads, T, T]) as tf.Tensor3D; // (BH, T, T)
+  const y = tf.reshape(tf.matMul(att, v0), [B, heads, T, hd]); // (B, H, T, hd)
+  const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B, T, d]); // (B, T, d)
+  return linear(merged, wProj) as tf.Tensor3D; // (B, T, d)
+}

@@ -1,0 +1,305 @@
+// Typed, validated training configs: a JSON file whose fields override a named preset (tiny, cpu, small).
+// Unknown or ill-typed fields are errors naming the field path and the fix; objectives are a discriminated union.
+import * as fs from "fs";
+import { MODEL_PRESETS, ModelPresetName } from "../models/config";
+import { DEFAULT_OPTIM, OptimConfig } from "./optimizer";
+import type { TimeSamplingMethod } from "../schedules/time-sampler";
+
+/** The autoregressive objective: causal next-token cross-entropy (the AR baseline and generative-PPL scorer). */
+export interface ArObjective {
+  kind: "ar";
+}
+
+/** MDLM (baselines.md §1): absorbing [MASK] diffusion with the log-linear schedule and the SUBS loss. */
+export interface MdlmObjective {
+  kind: "mdlm";
+}
+
+/** HDLM (hdlm.md §2-§5): token -> cluster -> [MASK] diffusion with the closed-form ELBO. n = 1 is MDLM (§9). */
+export interface HdlmObjective {
+  kind: "hdlm";
+  /** Schedule exponent gamma (hdlm.md §2.1). */
+  gamma: number;
+  /** Number of clusters n. */
+  numClusters: number;
+  /** Cluster map file (hdlm.md §1.2); null = build one with k-means over co-occurrence embeddings of the training split (§1.3). */
+  clusterFile: string | null;
+  /** True-cluster mass of the forward perturbation, (0, 1] (hdlm.md §5). */
+  xi: number;
+  /** Training-weight clipping bounds (hdlm.md §3.3; the ELBO is never clipped). */
+  minLossWeight: number;
+  maxLossWeight: number;
+  /** Train MASK positions on the full CE (hdlm.md §3.4). */
+  hardTraining: boolean;
+}
+
+/** Training objectives; each kind has exactly one implementation, chosen by an exhaustive switch. */
+export type ObjectiveConfig = ArObjective | MdlmObjective | HdlmObjective;
+
+/** Objective kinds the trainer implements (for error messages and validation). */
+export const OBJECTIVE_KINDS: ObjectiveConfig["kind"][] = ["ar", "mdlm", "hdlm"];
+
+/** Training text: OpenWebText jsonl.gz files, GPT-2 tokenised, mapped to a compact vocabulary of the most frequent ids. */
+export interface OpenWebTextData {
+  kind: "openwebtext";
+  /** Paths of `.jsonl.gz` files (relative to the working directory). */
+  files: string[];
+  /** Compact vocabulary size V (the V − 1 most frequent GPT-2 ids, plus one UNK id = V − 1). */
+  vocabSize: number;
+  /** Use at most this many documents (0 = all). */
+  maxDocs: number;
+  /** Fraction of documents (taken from the end) held out for validation. */
+  valFraction: number;
+}
+
+export type DataConfig = OpenWebTextData;
+
+/** Model sizes in a training config (vocabulary widths come from the data and objective). */
+export interface TrainModelConfig {
+  hidden: number;
+  layers: number;
+  heads: number;
+  condDim: number;
+  seqLen: number;
+  mlpRatio: number;
+  auxClusters: number;
+}
+
+/** Named training presets. */
+export type TrainPresetName = "tiny" | "cpu" | "small";
+
+/** A fully resolved training config (what is written to `<runDir>/config.json`). */
+export interface TrainConfig {
+  preset: TrainPresetName;
+  /** Seeds the init, the data order and every random draw (each step's draws depend only on seed and step). */
+  seed: number;
+  runDir: string;
+  /** Total optimiser updates. */
+  steps: number;
+  batchSize: number;
+  model: TrainModelConfig;
+  objective: ObjectiveConfig;
+  data: DataConfig;
+  optim: OptimConfig;
+  /** t sampling for diffusion objectives (hdlm.md §4): one shared offset over the batch, MDLM's stratified, or i.i.d. */
+  timeSampling: TimeSamplingMethod;
+  /** t is rescaled to [tEps, 1 − tEps] (hdlm.md §4). */
+  tEps: number;
+  /** Write a train metrics line every `logEvery` steps. */
+  logEvery: number;
+  /** Validate every `evalEvery` steps (0 = only at the end). */
+  evalEvery: number;
+  /** Validation batches per evaluation. */
+  evalBatches: number;
+  /** Checkpoint every `checkpointEvery` steps (0 = only at the end). */
+  checkpointEvery: number;
+  /** Call the samples hook every `sampleEvery` steps (0 = never). */
+  sampleEvery: number;
+}
+
+type Overrides = Omit<TrainConfig, "preset" | "model" | "optim" | "objective" | "data" | "runDir"> & {
+  optim: Partial<OptimConfig>;
+  data: Omit<OpenWebTextData, "kind">;
+};
+
+/** Preset defaults: model sizes from hdlm.md §8.1, step counts and warmup scaled down for CPU (hdlm.md §8.2). */
+export const TRAIN_PRESETS: Record<TrainPresetName, { model: ModelPresetName } & Overrides> = {
+  tiny: {
+    model: "tiny", seed: 0, steps: 200, batchSize: 8, optim: { lr: 3e-3, warmupSteps: 10 },
+    data: { files: ["data/openwebtext/owt-subset-003.jsonl.gz"], vocabSize: 512, maxDocs: 0, valFraction: 0.1 },
+    timeSampling: "low-discrepancy", tEps: 1e-4, logEvery: 1, evalEvery: 50, evalBatches: 2, checkpointEvery: 50, sampleEvery: 0,
+  },
+  cpu: {
+    model: "cpu", seed: 0, steps: 5000, batchSize: 16, optim: { warmupSteps: 200 },
+    data: {
+      files: ["data/openwebtext/owt-subset-000.jsonl.gz", "data/openwebtext/owt-subset-001.jsonl.gz", "data/openwebtext/owt-subset-002.jsonl.gz", "data/openwebtext/owt-subset-004.jsonl.gz"],
+      vocabSize: 8192, maxDocs: 0, valFraction: 0.05,
+    },
+    timeSampling: "low-discrepancy", tEps: 1e-4, logEvery: 10, evalEvery: 250, evalBatches: 8, checkpointEvery: 250, sampleEvery: 0,
+  },
+  small: {
+    model: "small", seed: 0, steps: 1000000, batchSize: 512, optim: { warmupSteps: 10000 },
+    data: {
+      files: ["data/openwebtext/owt-subset-000.jsonl.gz", "data/openwebtext/owt-subset-001.jsonl.gz", "data/openwebtext/owt-subset-002.jsonl.gz", "data/openwebtext/owt-subset-004.jsonl.gz"],
+      vocabSize: 50257, maxDocs: 0, valFraction: 0.05,
+    },
+    timeSampling: "low-discrepancy", tEps: 1e-4, logEvery: 100, evalEvery: 10000, evalBatches: 32, checkpointEvery: 10000, sampleEvery: 0,
+  },
+};
+
+// ---- field validators: each names the field path and says what is expected ----
+
+class ConfigError extends Error {}
+
+function fail(path: string, msg: string): never {
+  throw new ConfigError(`${path} ${msg}`);
+}
+
+function show(v: unknown): string {
+  return typeof v === "string" ? JSON.stringify(v) : Array.isArray(v) ? "an array" : v === null ? "null" : typeof v === "object" ? "an object" : String(v);
+}
+
+function object(v: unknown, path: string, allowed: readonly string[]): Record<string, unknown> {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) fail(path, `must be an object, got ${show(v)}`);
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    if (!allowed.includes(k)) fail(`${path}.${k}`, `is not a known field (allowed: ${allowed.join(", ")}); remove it or fix its spelling`);
+  }
+  return o;
+}
+
+function integer(v: unknown, path: string, min: number): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min) fail(path, `must be an integer >= ${min}, got ${show(v)}`);
+  return v;
+}
+
+function number(v: unknown, path: string, lo: number, hi: number, openLo = false): number {
+  const ok = typeof v === "number" && Number.isFinite(v) && (openLo ? v > lo : v >= lo) && v <= hi;
+  if (!ok) fail(path, `must be a number in ${openLo ? "(" : "["}${lo}, ${hi}], got ${show(v)}`);
+  return v as number;
+}
+
+function oneOf<T extends string>(v: unknown, path: string, options: readonly T[]): T {
+  if (typeof v !== "string" || !options.includes(v as T)) fail(path, `must be one of ${options.map((o) => JSON.stringify(o)).join(", ")}, got ${show(v)}`);
+  return v as T;
+}
+
+function string(v: unknown, path: string): string {
+  if (typeof v !== "string" || v.length === 0) fail(path, `must be a non-empty string, got ${show(v)}`);
+  return v;
+}
+
+/** `value` if present (validated by `check`), else `fallback`. */
+function opt<T>(o: Record<string, unknown>, key: string, path: string, fallback: T, check: (v: unknown, p: string) => T): T {
+  return o[key] === undefined ? fallback : check(o[key], `${path}.${key}`);
+}
+
+const TOP = ["preset", "seed", "runDir", "steps", "batchSize", "model", "objective", "data", "optim", "timeSampling", "tEps", "logEvery", "evalEvery", "evalBatches", "checkpointEvery", "sampleEvery"] as const;
+
+const HDLM_FIELDS = ["kind", "gamma", "numClusters", "clusterFile", "xi", "minLossWeight", "maxLossWeight", "hardTraining"];
+
+function objective(v: unknown, path: string): ObjectiveConfig {
+  const raw = object(v, path, HDLM_FIELDS);
+  const kind = oneOf(raw.kind, `${path}.kind`, OBJECTIVE_KINDS);
+  switch (kind) {
+    case "ar":
+    case "mdlm":
+      object(v, path, ["kind"]);
+      return { kind };
+    case "hdlm": {
+      const o = raw;
+      const numClusters = opt(o, "numClusters", path, 64, (x, p) => integer(x, p, 1));
+      const xi = opt(o, "xi", path, 1, (x, p) => number(x, p, 0, 1, true));
+      if (xi < 1 && numClusters < 2) fail(`${path}.xi`, `< 1 needs numClusters >= 2, got numClusters ${numClusters}`);
+      const minLossWeight = opt(o, "minLossWeight", path, 0, (x, p) => number(x, p, 0, 1e6));
+      const maxLossWeight = opt(o, "maxLossWeight", path, 2, (x, p) => number(x, p, 0, 1e6));
+      if (maxLossWeight < minLossWeight) fail(`${path}.maxLossWeight`, `must be >= minLossWeight (${minLossWeight}), got ${maxLossWeight}`);
+      return {
+        kind,
+        gamma: opt(o, "gamma", path, 1, (x, p) => number(x, p, 0, 100, true)),
+        numClusters,
+        clusterFile: opt<string | null>(o, "clusterFile", path, null, (x, p) => (x === null ? null : string(x, p))),
+        xi,
+        minLossWeight,
+        maxLossWeight,
+        hardTraining: opt(o, "hardTraining", path, false, (x, p) => {
+          if (typeof x !== "boolean") fail(p, `must be true or false, got ${show(x)}`);
+          return x;
+        }),
+      };
+    }
+    default: {
+      const never: never = kind;
+      return fail(`${path}.kind`, `${String(never)} is not implemented`);
+    }
+  }
+}
+
+/**
+ * Validates a raw config object (parsed JSON) and resolves it against its preset. Every error names the field path
+ * (e.g. `config.optim.lr must be a number in (0, 1], got "1e-3"`). `source` prefixes messages (the file name).
+ */
+export function resolveConfig(raw: unknown, source = "config"): TrainConfig {
+  try {
+    const o = object(raw, source, TOP);
+    const preset = oneOf(o.preset ?? "tiny", `${source}.preset`, ["tiny", "cpu", "small"] as const);
+    const P = TRAIN_PRESETS[preset];
+    const mp = { ...MODEL_PRESETS[P.model], auxClusters: 0 };
+    const mo = o.model === undefined ? {} : object(o.model, `${source}.model`, Object.keys(mp));
+    const mpath = `${source}.model`;
+    const model: TrainModelConfig = {
+      hidden: opt(mo, "hidden", mpath, mp.hidden, (v, p) => integer(v, p, 1)),
+      layers: opt(mo, "layers", mpath, mp.layers, (v, p) => integer(v, p, 1)),
+      heads: opt(mo, "heads", mpath, mp.heads, (v, p) => integer(v, p, 1)),
+      condDim: opt(mo, "condDim", mpath, mp.condDim, (v, p) => integer(v, p, 1)),
+      seqLen: opt(mo, "seqLen", mpath, mp.seqLen, (v, p) => integer(v, p, 2)),
+      mlpRatio: opt(mo, "mlpRatio", mpath, mp.mlpRatio, (v, p) => integer(v, p, 1)),
+      auxClusters: opt(mo, "auxClusters", mpath, mp.auxClusters, (v, p) => integer(v, p, 0)),
+    };
+    if (model.hidden % model.heads !== 0 || (model.hidden / model.heads) % 2 !== 0) {
+      fail(`${mpath}.heads`, `must divide model.hidden (${model.hidden}) into an even head width, got ${model.heads}`);
+    }
+    const op = { ...DEFAULT_OPTIM, ...P.optim };
+    const oo = o.optim === undefined ? {} : object(o.optim, `${source}.optim`, Object.keys(DEFAULT_OPTIM));
+    const opath = `${source}.optim`;
+    const optim: OptimConfig = {
+      lr: opt(oo, "lr", opath, op.lr, (v, p) => number(v, p, 0, 1, true)),
+      beta1: opt(oo, "beta1", opath, op.beta1, (v, p) => number(v, p, 0, 0.999999)),
+      beta2: opt(oo, "beta2", opath, op.beta2, (v, p) => number(v, p, 0, 0.999999)),
+      eps: opt(oo, "eps", opath, op.eps, (v, p) => number(v, p, 0, 1, true)),
+      weightDecay: opt(oo, "weightDecay", opath, op.weightDecay, (v, p) => number(v, p, 0, 1)),
+      clipNorm: opt(oo, "clipNorm", opath, op.clipNorm, (v, p) => number(v, p, 0, 1e6)),
+      warmupSteps: opt(oo, "warmupSteps", opath, op.warmupSteps, (v, p) => integer(v, p, 0)),
+      minLrRatio: opt(oo, "minLrRatio", opath, op.minLrRatio, (v, p) => number(v, p, 0, 1)),
+    };
+    const dpath = `${source}.data`;
+    const dp = P.data;
+    const dobj = o.data === undefined ? { kind: "openwebtext" } : object(o.data, dpath, ["kind", "files", "vocabSize", "maxDocs", "valFraction"]);
+    const dkind = oneOf(dobj.kind ?? "openwebtext", `${dpath}.kind`, ["openwebtext"] as const);
+    const data: DataConfig = {
+      kind: dkind,
+      files: opt(dobj, "files", dpath, dp.files, (v, p) => {
+        if (!Array.isArray(v) || v.length === 0) fail(p, `must be a non-empty array of file paths, got ${show(v)}`);
+        return v.map((f, i) => string(f, `${p}[${i}]`));
+      }),
+      vocabSize: opt(dobj, "vocabSize", dpath, dp.vocabSize, (v, p) => integer(v, p, 2)),
+      maxDocs: opt(dobj, "maxDocs", dpath, dp.maxDocs, (v, p) => integer(v, p, 0)),
+      valFraction: opt(dobj, "valFraction", dpath, dp.valFraction, (v, p) => number(v, p, 0, 0.9, true)),
+    };
+    if (o.objective === undefined) fail(`${source}.objective`, `is required: an object like {"kind": "ar"} (kinds: ${OBJECTIVE_KINDS.join(", ")})`);
+    const cfg: TrainConfig = {
+      preset,
+      seed: opt(o, "seed", source, P.seed, (v, p) => integer(v, p, 0)),
+      runDir: opt(o, "runDir", source, `runs/${preset}`, string),
+      steps: opt(o, "steps", source, P.steps, (v, p) => integer(v, p, 1)),
+      batchSize: opt(o, "batchSize", source, P.batchSize, (v, p) => integer(v, p, 1)),
+      model,
+      objective: objective(o.objective, `${source}.objective`),
+      data,
+      optim,
+      timeSampling: opt(o, "timeSampling", source, P.timeSampling, (v, p) => oneOf(v, p, ["low-discrepancy", "stratified", "iid"] as const)),
+      tEps: opt(o, "tEps", source, P.tEps, (v, p) => number(v, p, 0, 0.1)),
+      logEvery: opt(o, "logEvery", source, P.logEvery, (v, p) => integer(v, p, 1)),
+      evalEvery: opt(o, "evalEvery", source, P.evalEvery, (v, p) => integer(v, p, 0)),
+      evalBatches: opt(o, "evalBatches", source, P.evalBatches, (v, p) => integer(v, p, 1)),
+      checkpointEvery: opt(o, "checkpointEvery", source, P.checkpointEvery, (v, p) => integer(v, p, 0)),
+      sampleEvery: opt(o, "sampleEvery", source, P.sampleEvery, (v, p) => integer(v, p, 0)),
+    };
+    return cfg;
+  } catch (e) {
+    if (e instanceof ConfigError) throw new Error(e.message);
+    throw e;
+  }
+}
+
+/** Reads a JSON config file and resolves it; errors name the file and the field. */
+export function loadConfig(file: string): TrainConfig {
+  if (!fs.existsSync(file)) throw new Error(`config file ${file} does not exist`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new Error(`config file ${file} is not valid JSON: ${(e as Error).message}`);
+  }
+  return resolveConfig(raw, file);
+}

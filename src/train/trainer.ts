@@ -1,0 +1,245 @@
+// The training loop: a run folder (resolved config, metrics.jsonl, checkpoint.bin), periodic validation and
+// samples hook, atomic checkpoints, and --resume that continues bit-for-bit like an uninterrupted run.
+import * as fs from "fs";
+import * as path from "path";
+import { tf } from "../engine/tf";
+import { engineReport, describeEngine } from "../engine/select";
+import { ModelConfig, checkModelConfig } from "../models/config";
+import { Params, initParams, disposeParams } from "../models/params";
+import { TrainConfig } from "./config";
+import { AdamW } from "./optimizer";
+import { Objective, BatchTensors, makeObjective } from "./objectives";
+import { TokenData, Batch, loadOpenWebText } from "./text-data";
+import { writeCheckpoint, readCheckpoint } from "./checkpoint";
+import { streamRng, STREAM } from "./streams";
+import { Progress } from "./progress";
+import { saveClusterMap } from "../vocab/cluster-map-io";
+
+/** One line of metrics.jsonl (deterministic fields only, so resumed and uninterrupted runs match exactly). */
+export type MetricsLine =
+  | { step: number; split: "train"; loss: number; lr: number; gradNorm: number; tokens: number }
+  | { step: number; split: "val"; loss: number; tokens: number };
+
+/** Callbacks a caller (a notebook, the CLI) may hook into the loop. */
+export interface TrainHooks {
+  /** Called with every metrics line after it is written. */
+  onMetrics?(line: MetricsLine): void;
+  /** Called every `sampleEvery` steps with the live trainer (draw samples, write them under runDir). */
+  sample?(trainer: Trainer): void | Promise<void>;
+}
+
+export interface TrainOptions {
+  /** Continue from `<runDir>/checkpoint.bin` (it must exist and match the config). */
+  resume?: boolean;
+  /** Data to train on (default: loaded from `config.data`). */
+  data?: TokenData;
+  hooks?: TrainHooks;
+  /** Progress bar on stderr (default: true when stderr is a TTY, else a line every ~5% of the run). */
+  progress?: boolean;
+}
+
+/** What `train` returns. */
+export interface TrainResult {
+  step: number;
+  lastTrainLoss: number;
+  lastValLoss: number | null;
+  /** Mean training throughput of this process (tokens/s over the steps it ran). */
+  tokensPerSecond: number;
+}
+
+const CHECKPOINT = "checkpoint.bin";
+const METRICS = "metrics.jsonl";
+
+/** The first field path where two JSON values differ, or null. */
+function firstDifference(a: unknown, b: unknown, at: string): string | null {
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return a === b ? null : at;
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const k of keys) {
+    const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${at}.${k}`);
+    if (d !== null) return d;
+  }
+  return null;
+}
+
+/** A model, its optimiser, data and run folder, stepped one update at a time. */
+export class Trainer {
+  readonly config: TrainConfig;
+  readonly model: ModelConfig;
+  readonly objective: Objective;
+  readonly data: TokenData;
+  readonly params: Params;
+  readonly optimizer: AdamW;
+  /** Updates completed (the next step is `step + 1`). */
+  step = 0;
+  private readonly hooks: TrainHooks;
+
+  constructor(config: TrainConfig, data: TokenData, hooks: TrainHooks = {}) {
+    this.config = config;
+    this.data = data;
+    this.hooks = hooks;
+    this.objective = makeObjective(config, data);
+    this.model = checkModelConfig({ ...config.model, inputSize: this.objective.inputSize, outputSize: this.objective.outputSize });
+    this.params = initParams(this.model, this.objective.modelKind, config.seed);
+    this.objective.initParams(this.params);
+    this.optimizer = new AdamW(this.params, config.optim, config.steps);
+  }
+
+  get runDir(): string {
+    return this.config.runDir;
+  }
+
+  private tensors(b: Batch): BatchTensors {
+    return { tokens: tf.tensor2d(b.tokens, [b.batchSize, b.seqLen], "int32"), mask: tf.tensor2d(b.mask, [b.batchSize, b.seqLen], "float32") };
+  }
+
+  /** Runs update `step + 1` and returns its train metrics line (not yet written). */
+  trainStep(): Extract<MetricsLine, { split: "train" }> {
+    const k = this.step + 1;
+    const { batchSize: B, seed } = this.config;
+    const T = this.model.seqLen;
+    const batch = this.data.batch("train", k - 1, B, T, seed);
+    const vars = Object.entries(this.params);
+    const out = tf.tidy(() => {
+      const bt = this.tensors(batch);
+      const rng = streamRng(seed, k, STREAM.noise);
+      const { value, grads } = tf.variableGrads(() => this.objective.loss(this.params, this.model, bt, rng, true), vars.map(([, v]) => v));
+      const named: Record<string, tf.Tensor> = {};
+      for (const [name, v] of vars) if (grads[v.name] !== undefined) named[name] = grads[v.name];
+      const info = this.optimizer.apply(named);
+      return { loss: value.dataSync()[0], ...info };
+    });
+    this.step = k;
+    return { step: k, split: "train", loss: out.loss, lr: out.lr, gradNorm: out.gradNorm, tokens: k * B * T };
+  }
+
+  /** Mean validation loss over `evalBatches` fixed batches with fixed random draws (deterministic). */
+  evaluate(): number {
+    const { batchSize: B, seed, evalBatches } = this.config;
+    let total = 0;
+    for (let j = 0; j < evalBatches; j++) {
+      const batch = this.data.batch("val", j, B, this.model.seqLen, seed);
+      total += tf.tidy(() => this.objective.loss(this.params, this.model, this.tensors(batch), streamRng(seed, j, STREAM.eval), false).dataSync()[0]);
+    }
+    return total / evalBatches;
+  }
+
+  /** Writes `<runDir>/checkpoint.bin` atomically: params, AdamW moments and step, data position, RNG scheme. */
+  saveCheckpoint(): void {
+    const tensors: Record<string, tf.Tensor> = {};
+    for (const [n, v] of Object.entries(this.params)) tensors[`param/${n}`] = v;
+    for (const [n, v] of Object.entries(this.optimizer.m)) tensors[`adam.m/${n}`] = v;
+    for (const [n, v] of Object.entries(this.optimizer.v)) tensors[`adam.v/${n}`] = v;
+    writeCheckpoint(path.join(this.runDir, CHECKPOINT), tensors, {
+      step: this.step,
+      optimizerStep: this.optimizer.step,
+      // Batches are addressed by index and every draw of step k comes from hash(seed, k, stream): this is the
+      // whole data position and RNG state.
+      dataPosition: { nextTrainBatch: this.step },
+      rng: { scheme: "counter", seed: this.config.seed, nextStep: this.step + 1 },
+      config: this.config,
+    });
+  }
+
+  /** Restores params, optimiser state and step from `<runDir>/checkpoint.bin` (verified; config must match). */
+  loadCheckpoint(): void {
+    const file = path.join(this.runDir, CHECKPOINT);
+    const ck = readCheckpoint(file);
+    const diff = firstDifference(JSON.parse(JSON.stringify(this.config)), ck.meta.config, "config");
+    if (diff !== null) throw new Error(`cannot resume: ${diff} differs from the run in ${file}; use the same config or a new runDir`);
+    const restore = (prefix: string, vars: Params) => {
+      for (const [n, v] of Object.entries(vars)) {
+        const t = ck.tensors[`${prefix}/${n}`];
+        if (t === undefined || t.shape.join(",") !== v.shape.join(",")) throw new Error(`checkpoint ${file} lacks ${prefix}/${n} with shape [${v.shape}]`);
+        tf.tidy(() => v.assign(tf.tensor(t.data, t.shape, "float32")));
+      }
+    };
+    restore("param", this.params);
+    restore("adam.m", this.optimizer.m);
+    restore("adam.v", this.optimizer.v);
+    this.optimizer.step = ck.meta.optimizerStep as number;
+    this.step = ck.meta.step as number;
+  }
+
+  /** Calls the samples hook (if any). */
+  async sample(): Promise<void> {
+    if (this.hooks.sample) await this.hooks.sample(this);
+  }
+
+  /** Disposes params and optimiser state. */
+  dispose(): void {
+    disposeParams(this.params);
+    this.optimizer.dispose();
+  }
+}
+
+/** Keeps the metrics lines with step <= `step` (lines a killed run wrote after its last checkpoint are dropped). */
+function truncateMetrics(file: string, step: number): void {
+  if (!fs.existsSync(file)) return;
+  const kept = fs.readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== "" && (JSON.parse(l) as MetricsLine).step <= step);
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, kept.map((l) => l + "\n").join(""));
+  fs.renameSync(tmp, file);
+}
+
+/**
+ * Trains per `config` in `config.runDir` (created if missing). A fresh run refuses a runDir that already holds a
+ * checkpoint; `resume` continues from it and yields the same params and metrics as an uninterrupted run.
+ */
+export async function train(config: TrainConfig, options: TrainOptions = {}): Promise<TrainResult> {
+  const dir = config.runDir;
+  const ckpt = path.join(dir, CHECKPOINT);
+  const metricsFile = path.join(dir, METRICS);
+  if (!options.resume && fs.existsSync(ckpt)) {
+    throw new Error(`runDir ${dir} already holds a checkpoint; pass --resume to continue it, or choose another runDir`);
+  }
+  const data = options.data ?? loadOpenWebText(config.data);
+  const trainer = new Trainer(config, data, options.hooks);
+  try {
+    if (options.resume) {
+      trainer.loadCheckpoint(); // throws before anything in the run folder is touched
+      truncateMetrics(metricsFile, trainer.step);
+    } else {
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(metricsFile, "");
+    }
+    fs.writeFileSync(path.join(dir, "config.json"), JSON.stringify(config, null, 2) + "\n");
+    if (trainer.objective.clusters !== null) saveClusterMap(trainer.objective.clusters, path.join(dir, "clusters.json"));
+    let engine = "engine not initialised";
+    try { engine = describeEngine(engineReport()); } catch { /* engine report is informational */ }
+    fs.writeFileSync(path.join(dir, "run.json"), JSON.stringify({ engine, data: data.describe, resumedFrom: options.resume ? trainer.step : null }, null, 2) + "\n");
+
+    const write = (line: MetricsLine) => {
+      fs.appendFileSync(metricsFile, JSON.stringify(line) + "\n");
+      options.hooks?.onMetrics?.(line);
+    };
+    const progress = new Progress(config.steps, options.progress);
+    const tokensPerStep = config.batchSize * config.model.seqLen;
+    const t0 = Date.now();
+    const startStep = trainer.step;
+    let last: Extract<MetricsLine, { split: "train" }> | null = null;
+    let lastVal: number | null = null;
+    while (trainer.step < config.steps) {
+      last = trainer.trainStep();
+      const k = last.step;
+      if (k % config.logEvery === 0 || k === config.steps) write(last);
+      if ((config.evalEvery > 0 && k % config.evalEvery === 0) || k === config.steps) {
+        lastVal = trainer.evaluate();
+        write({ step: k, split: "val", loss: lastVal, tokens: last.tokens });
+      }
+      if (config.sampleEvery > 0 && k % config.sampleEvery === 0) await trainer.sample();
+      if ((config.checkpointEvery > 0 && k % config.checkpointEvery === 0) || k === config.steps) trainer.saveCheckpoint();
+      const secs = (Date.now() - t0) / 1000;
+      progress.update(k, last.loss, secs > 0 ? ((k - startStep) * tokensPerStep) / secs : 0, lastVal);
+    }
+    progress.done();
+    const secs = (Date.now() - t0) / 1000;
+    return {
+      step: trainer.step,
+      lastTrainLoss: last?.loss ?? NaN,
+      lastValLoss: lastVal,
+      tokensPerSecond: secs > 0 ? ((trainer.step - startStep) * tokensPerStep) / secs : 0,
+    };
+  } finally {
+    trainer.dispose();
+  }
+}

@@ -1,0 +1,34 @@
+// Test helpers for src/train: real OpenWebText data (the smallest bundled file, GPT-2 ids mapped to a compact
+// vocabulary), tiny configs in temporary run folders, and reading checkpoints' tensors for comparison.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { loadOpenWebText, resolveConfig, StreamData, TrainConfig } from "../../src/train";
+
+export const REPO = path.resolve(__dirname, "..", "..");
+export const OWT_SMALL = path.join(REPO, "data", "openwebtext", "owt-subset-003.jsonl.gz");
+
+let cached: StreamData | null = null;
+
+/** owt-subset-003 (42 real documents, ~44k GPT-2 tokens) mapped to the 255 most frequent ids + UNK. */
+export function smallOwt(): StreamData {
+  cached ??= loadOpenWebText({ kind: "openwebtext", files: [OWT_SMALL], vocabSize: 256, maxDocs: 0, valFraction: 0.1 });
+  return cached;
+}
+
+/** A fresh temporary folder. */
+export function tmpDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** A resolved tiny-preset config over `smallOwt` in `runDir`, with overrides. */
+export function tinyConfig(runDir: string, overrides: Record<string, unknown> = {}): TrainConfig {
+  return resolveConfig({
+    preset: "tiny",
+    objective: { kind: "ar" },
+    runDir,
+    batchSize: 4,
+    data: { files: [OWT_SMALL], vocabSize: 256 },
+    ...overrides,
+  });
+}

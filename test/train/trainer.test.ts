@@ -1,0 +1,83 @@
+// Tests of the trainer on real OpenWebText text: the AR, MDLM and HDLM losses go down, tensors do not leak, a fresh
+// run refuses an existing checkpoint, and a corrupt checkpoint stops --resume without touching the run folder.
+import { test, before } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "fs";
+import * as path from "path";
+import { initEngine, tf } from "../../src/engine";
+import { Trainer, train } from "../../src/train";
+import { smallOwt, tinyConfig, tmpDir } from "./helpers";
+
+before(async () => {
+  await initEngine();
+});
+
+/** Validation loss before and after `steps` updates (the eval draws of t and z_t are fixed, so this is paired). */
+function trainAndCompare(objective: Record<string, unknown>, steps: number, lr: number): { before: number; after: number; first: number; last: number } {
+  const cfg = tinyConfig(tmpDir("hdlm-train-"), { objective, steps, optim: { lr, warmupSteps: 5 }, evalBatches: 4, batchSize: 8 });
+  const trainer = new Trainer(cfg, smallOwt());
+  const before = trainer.evaluate();
+  const losses: number[] = [];
+  for (let i = 0; i < steps; i++) losses.push(trainer.trainStep().loss);
+  const after = trainer.evaluate();
+  trainer.dispose();
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  return { before, after, first: mean(losses.slice(0, 5)), last: mean(losses.slice(-5)) };
+}
+
+test("AR objective: validation and training loss decrease on real OpenWebText text", () => {
+  const r = trainAndCompare({ kind: "ar" }, 30, 1e-2);
+  // Random init is near ln 256 = 5.55 nats; measured 5.51 -> 3.10 after 30 steps (UNK covers 44% of tokens).
+  assert.ok(r.before > 5.2 && r.before < 6.2, JSON.stringify(r));
+  assert.ok(r.after < r.before - 1.0, JSON.stringify(r));
+  assert.ok(r.last < r.first - 0.5, JSON.stringify(r));
+});
+
+test("MDLM objective: the validation ELBO decreases on real text", () => {
+  // The unclipped 1/t ELBO weight makes MDLM gradients noisy (clipped to norm 1), so it moves slower than HDLM's
+  // clipped weights; measured: 5.87 -> 5.68 nats after 30 steps.
+  const r = trainAndCompare({ kind: "mdlm" }, 30, 1e-2);
+  assert.ok(r.after < r.before - 0.12, JSON.stringify(r));
+});
+
+test("HDLM objective (n = 4 clusters from co-occurrence k-means): the validation ELBO decreases on real text", () => {
+  // Measured: 6.90 -> 4.19 nats after 30 steps.
+  const r = trainAndCompare({ kind: "hdlm", numClusters: 4 }, 30, 1e-2);
+  assert.ok(r.after < r.before - 1.0, JSON.stringify(r));
+});
+
+test("training steps and evaluation leak no tensors (AR and HDLM)", () => {
+  for (const objective of [{ kind: "ar" }, { kind: "hdlm", numClusters: 4 }]) {
+    const trainer = new Trainer(tinyConfig(tmpDir("hdlm-leak-"), { objective, steps: 10 }), smallOwt());
+    trainer.trainStep();
+    trainer.evaluate();
+    const n0 = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) trainer.trainStep();
+    trainer.evaluate();
+    assert.equal(tf.memory().numTensors, n0, `${objective.kind}: tensors leaked`);
+    trainer.dispose();
+  }
+});
+
+test("a fresh run refuses a runDir with a checkpoint; --resume of a corrupt checkpoint fails and changes nothing", async () => {
+  const dir = tmpDir("hdlm-corrupt-");
+  const cfg = tinyConfig(dir, { steps: 6, checkpointEvery: 3, evalEvery: 0 });
+  await train(cfg, { data: smallOwt(), progress: false });
+  await assert.rejects(train(cfg, { data: smallOwt(), progress: false }), /already holds a checkpoint; pass --resume/);
+  const ckpt = path.join(dir, "checkpoint.bin");
+  const bytes = fs.readFileSync(ckpt);
+  bytes[bytes.length >> 1] ^= 0xff;
+  fs.writeFileSync(ckpt, bytes);
+  const snapshot = Object.fromEntries(fs.readdirSync(dir).map((f) => [f, fs.readFileSync(path.join(dir, f))]));
+  await assert.rejects(train({ ...cfg, steps: 9 }, { data: smallOwt(), progress: false, resume: true }), /is corrupt: SHA-256 mismatch/);
+  await assert.rejects(train(cfg, { data: smallOwt(), progress: false, resume: true }), /is corrupt/);
+  for (const [f, b] of Object.entries(snapshot)) assert.deepEqual(fs.readFileSync(path.join(dir, f)), b, `${f} was modified`);
+  assert.deepEqual(fs.readdirSync(dir).sort(), Object.keys(snapshot).sort());
+});
+
+test("--resume with a changed config is refused, naming the field", async () => {
+  const dir = tmpDir("hdlm-cfgdiff-");
+  const cfg = tinyConfig(dir, { steps: 4, checkpointEvery: 2, evalEvery: 0 });
+  await train(cfg, { data: smallOwt(), progress: false });
+  await assert.rejects(train({ ...cfg, optim: { ...cfg.optim, lr: 1e-2 } }, { data: smallOwt(), progress: false, resume: true }), /cannot resume: config\.optim\.lr differs/);
+});
