@@ -1,6 +1,6 @@
 // Size-regularised k-means++ over token embeddings (hdlm.md §1.3, after hdlm/compute_clusters.py):
 // seeded k-means++ init, batched assignment, soft max/min cluster sizes, empty-cluster reseeding.
-import { VocabRandom } from "./random";
+import { SeededRng } from "../processes/rng";
 
 /** Distance used by k-means: raw euclidean (reference default) or cosine (rows L2-normalised first). */
 export type KMeansMetric = "euclidean" | "cosine";
@@ -143,7 +143,7 @@ export function kmeansClusters(points: Float32Array, rows: number, dim: number, 
   const fromSq = (sq: number): number => (cosine ? sq / 2 : Math.sqrt(sq));
 
   // 1. k-means++ initialisation (D² sampling, D = the metric's distance).
-  const rng = new VocabRandom(seed);
+  const rng = new SeededRng(seed);
   let C = new Float64Array(n * dim);
   const minD = new Float64Array(rows).fill(Infinity);
   const chosen = new Uint8Array(rows);
@@ -160,7 +160,7 @@ export function kmeansClusters(points: Float32Array, rows: number, dim: number, 
       total += minD[i];
     }
     if (total > 0) {
-      let u = rng.next() * total;
+      let u = rng.uniform() * total;
       pick = -1;
       for (let i = 0; i < rows; i++) {
         u -= minD[i];

@@ -1,6 +1,6 @@
 // Truncated eigen/singular decomposition of a symmetric sparse matrix by randomized subspace
 // iteration (Halko et al. 2011), plus the small dense Jacobi eigensolver it needs; typed arrays only.
-import { VocabRandom } from "./random";
+import { SeededRng } from "../processes/rng";
 
 /** A square sparse matrix in compressed sparse row form. */
 export interface CsrMatrix {
@@ -25,7 +25,7 @@ export function csrMultiply(A: CsrMatrix, Q: Float64Array, l: number): Float64Ar
 }
 
 /** Orthonormalises the l columns of row-major Y [rows, l] in place (modified Gram-Schmidt, twice). */
-export function orthonormalizeColumns(Y: Float64Array, rows: number, l: number, rng: VocabRandom): void {
+export function orthonormalizeColumns(Y: Float64Array, rows: number, l: number, rng: SeededRng): void {
   // Work column-major so that each column is contiguous.
   const Z = new Float64Array(rows * l);
   for (let r = 0; r < rows; r++) for (let j = 0; j < l; j++) Z[j * rows + r] = Y[r * l + j];
@@ -128,7 +128,7 @@ export function symmetricTruncatedSvd(
   if (!Number.isInteger(rank) || rank < 1 || rank > size) {
     throw new RangeError(`rank must be an integer in [1, ${size}] (the matrix size), got ${rank}`);
   }
-  const rng = new VocabRandom(options.seed ?? 42);
+  const rng = new SeededRng(options.seed ?? 42);
   const l = Math.min(size, rank + (options.oversample ?? 10));
   const q = options.powerIterations ?? 4;
   let Y = new Float64Array(size * l);
