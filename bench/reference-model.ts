@@ -1,6 +1,7 @@
 // The reference training step of engine.md §4 written with TensorFlow.js ops: a pre-LN bidirectional
 // transformer (fused QKV, tanh-GELU MLP 4x, untied head) trained with masked, weighted cross-entropy and Adam.
 import { tf, linear } from "../src/engine";
+import { FusedAdam, geluTanh as fusedGelu, layerNorm as fusedLayerNorm, weightedCrossEntropy } from "../src/engine/native/fused";
 import { SeededRng } from "../src/processes/rng";
 
 /** Shapes of the reference model (engine.md §4: B16, T128, D256, 4 heads, 4 layers, vocabulary 8192). */
@@ -98,24 +99,34 @@ export function syntheticBatch(c: RefConfig, seed: number): RefBatch {
   return { tokens, targets, weights };
 }
 
-function layerNorm(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor {
+/** Composite LayerNorm (tfjs ops only). */
+function layerNormOps(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor {
   const mean = tf.mean(x, -1, true);
   const xc = tf.sub(x, mean);
   const variance = tf.mean(tf.square(xc), -1, true);
   return tf.add(tf.mul(tf.mul(xc, tf.rsqrt(tf.add(variance, 1e-5))), g), b);
 }
 
-function geluTanh(x: tf.Tensor): tf.Tensor {
+/** Composite tanh-GELU (tfjs ops only). */
+function geluOps(x: tf.Tensor): tf.Tensor {
   const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
   return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
 }
 
-/** The reference model and its Adam optimiser, with parameters created on the active backend. */
+/**
+ * The reference model and its Adam optimiser, with parameters created on the active backend.
+ * `fused` (default true) uses the fused LayerNorm, GELU, cross-entropy and Adam of src/engine/native/fused.ts
+ * (one C++ pass each on the native backend, the same math in tfjs ops elsewhere); false uses plain tfjs ops only.
+ */
 export class ReferenceModel {
   readonly params: Params = {};
   private readonly optimizer: tf.Optimizer;
+  private readonly layerNorm: (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+  private readonly gelu: (x: tf.Tensor) => tf.Tensor;
 
-  constructor(readonly config: RefConfig, seed = 1, learningRate = 1e-3) {
+  constructor(readonly config: RefConfig, seed = 1, learningRate = 1e-3, readonly fused = true) {
+    this.layerNorm = fused ? (x, g, b) => fusedLayerNorm(x, g, b, 1e-5) : layerNormOps;
+    this.gelu = fused ? fusedGelu : geluOps;
     if (config.width % config.heads !== 0) throw new Error(`width ${config.width} must be divisible by heads ${config.heads}`);
     const id = instances++;
     for (const [name, v] of initialValues(config, seed)) {
@@ -124,7 +135,7 @@ export class ReferenceModel {
       this.params[name] = tf.variable(init, true, `ref${id}_${name}`);
       init.dispose();
     }
-    this.optimizer = tf.train.adam(learningRate);
+    this.optimizer = fused ? new FusedAdam(learningRate) : tf.train.adam(learningRate);
   }
 
   /** Mean over all positions of weight x cross-entropy (a scalar). */
@@ -137,7 +148,7 @@ export class ReferenceModel {
     let x = tf.reshape(tf.gather(p.tok, tokens), [B, T, D]);
     x = tf.add(x, p.pos);
     for (let l = 0; l < c.layers; l++) {
-      const h = layerNorm(x, p[`l${l}.ln1.g`], p[`l${l}.ln1.b`]);
+      const h = this.layerNorm(x, p[`l${l}.ln1.g`], p[`l${l}.ln1.b`]);
       const qkv = tf.add(linear(tf.reshape(h, [B * T, D]), p[`l${l}.qkv.w`] as tf.Tensor2D), p[`l${l}.qkv.b`]);
       const heads = tf.transpose(tf.reshape(qkv, [B, T, 3, H, dh]), [2, 0, 3, 1, 4]); // [3, B, H, T, dh]
       const [q, k, v] = tf.unstack(heads, 0);
@@ -145,17 +156,19 @@ export class ReferenceModel {
       const att = tf.matMul(tf.softmax(scores), v); // [B, H, T, dh]
       const merged = tf.reshape(tf.transpose(att, [0, 2, 1, 3]), [B * T, D]);
       x = tf.add(x, tf.reshape(tf.add(linear(merged, p[`l${l}.o.w`] as tf.Tensor2D), p[`l${l}.o.b`]), [B, T, D]));
-      const h2 = tf.reshape(layerNorm(x, p[`l${l}.ln2.g`], p[`l${l}.ln2.b`]), [B * T, D]);
-      const f1 = geluTanh(tf.add(linear(h2, p[`l${l}.fc1.w`] as tf.Tensor2D), p[`l${l}.fc1.b`]));
+      const h2 = tf.reshape(this.layerNorm(x, p[`l${l}.ln2.g`], p[`l${l}.ln2.b`]), [B * T, D]);
+      const f1 = this.gelu(tf.add(linear(h2, p[`l${l}.fc1.w`] as tf.Tensor2D), p[`l${l}.fc1.b`]));
       const f2 = tf.add(linear(f1, p[`l${l}.fc2.w`] as tf.Tensor2D), p[`l${l}.fc2.b`]);
       x = tf.add(x, tf.reshape(f2, [B, T, D]));
     }
-    const hf = tf.reshape(layerNorm(x, p["lnf.g"], p["lnf.b"]), [B * T, D]);
-    const logits = tf.add(linear(hf, p["head.w"] as tf.Tensor2D), p["head.b"]);
+    const hf = tf.reshape(this.layerNorm(x, p["lnf.g"], p["lnf.b"]), [B * T, D]);
+    const logits = tf.add(linear(hf, p["head.w"] as tf.Tensor2D), p["head.b"]) as tf.Tensor2D;
+    const targets = tf.tensor1d(batch.targets, "int32");
+    const weights = tf.tensor1d(batch.weights);
+    if (this.fused) return tf.mean(weightedCrossEntropy(logits, targets, weights)) as tf.Scalar;
     const logp = tf.logSoftmax(logits);
-    const onehot = tf.oneHot(tf.tensor1d(batch.targets, "int32"), c.vocab);
-    const nll = tf.neg(tf.sum(tf.mul(logp, onehot), -1));
-    return tf.mean(tf.mul(nll, tf.tensor1d(batch.weights))) as tf.Scalar;
+    const nll = tf.neg(tf.sum(tf.mul(logp, tf.oneHot(targets, c.vocab)), -1));
+    return tf.mean(tf.mul(nll, weights)) as tf.Scalar;
   }
 
   /** One Adam step; returns the loss before the update. */

@@ -766,6 +766,86 @@ napi_value GeluGrad(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+// adam(param, m, v, grad, lr, beta1, beta2, eps, 1 - beta1^t, 1 - beta2^t): one in-place Adam update (tfjs's formula)
+napi_value Adam(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t n = 0;
+  float* P = a.ptr<float>(0, &n);
+  float* M = a.ptr<float>(1);
+  float* V = a.ptr<float>(2);
+  const float* G = a.ptr<float>(3);
+  const float lr = static_cast<float>(a.f64(4)), b1 = static_cast<float>(a.f64(5)), b2 = static_cast<float>(a.f64(6));
+  const float eps = static_cast<float>(a.f64(7)), c1 = static_cast<float>(a.f64(8)), c2 = static_cast<float>(a.f64(9));
+  if (!a.ok) return nullptr;
+  hdlm::parallelFor(*gPool, static_cast<int64_t>(n), 4.0, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; i++) {
+      const float g = G[i];
+      const float m = M[i] * b1 + g * (1.0f - b1);
+      const float v = V[i] * b2 + (g * g) * (1.0f - b2);
+      M[i] = m;
+      V[i] = v;
+      P[i] += ((m / c1) / (sqrtf(v / c2) + eps)) * -lr;
+    }
+  });
+  return undef(env);
+}
+
+// crossEntropy(logits, targets: Int32Array, weights, out, lse, rows, cols): out[r] = weights[r] * (logsumexp(logits[r]) - logits[r, targets[r]])
+// Targets outside [0, cols) give a zero loss (and zero gradient) for that row.
+napi_value CrossEntropy(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float* X = a.ptr<float>(0);
+  const int32_t* T = a.ptr<int32_t>(1);
+  const float* W = a.ptr<float>(2);
+  float* OUT = a.ptr<float>(3);
+  float* LSE = a.ptr<float>(4);
+  int64_t rows = a.i64(5), cols = a.i64(6);
+  if (!a.ok) return nullptr;
+  hdlm::parallelFor(*gPool, rows, 4.0 * cols, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) {
+      const float* x = X + r * cols;
+      float mx = -INFINITY;
+      for (int64_t j = 0; j < cols; j++) mx = x[j] > mx ? x[j] : mx;
+      float s = 0.f;
+      for (int64_t j = 0; j < cols; j++) s += expf(x[j] - mx);
+      const float lse = logf(s) + mx;
+      LSE[r] = lse;
+      const int32_t t = T[r];
+      OUT[r] = (t >= 0 && t < cols) ? W[r] * (lse - x[t]) : 0.f;
+    }
+  });
+  return undef(env);
+}
+
+// crossEntropyGrad(logits, targets, weights, lse, dy (per row), dlogits, rows, cols): dlogits = dy * w * (softmax - onehot)
+napi_value CrossEntropyGrad(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float* X = a.ptr<float>(0);
+  const int32_t* T = a.ptr<int32_t>(1);
+  const float* W = a.ptr<float>(2);
+  const float* LSE = a.ptr<float>(3);
+  const float* DY = a.ptr<float>(4);
+  float* DX = a.ptr<float>(5);
+  int64_t rows = a.i64(6), cols = a.i64(7);
+  if (!a.ok) return nullptr;
+  hdlm::parallelFor(*gPool, rows, 3.0 * cols, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) {
+      const float* x = X + r * cols;
+      float* dx = DX + r * cols;
+      const int32_t t = T[r];
+      if (t < 0 || t >= cols) {
+        std::memset(dx, 0, cols * sizeof(float));
+        continue;
+      }
+      const float scale = DY[r] * W[r];
+      const float lse = LSE[r];
+      for (int64_t j = 0; j < cols; j++) dx[j] = scale * expf(x[j] - lse);
+      dx[t] -= scale;
+    }
+  });
+  return undef(env);
+}
+
 // ---------- threads and info ----------
 
 napi_value SetThreads(napi_env env, napi_callback_info info) {
@@ -804,6 +884,9 @@ napi_value Init(napi_env env, napi_value exports) {
       {"layerNorm", nullptr, LayerNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"layerNormGrad", nullptr, LayerNormGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"geluGrad", nullptr, GeluGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"crossEntropy", nullptr, CrossEntropy, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"crossEntropyGrad", nullptr, CrossEntropyGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"threads", nullptr, Threads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"blasInfo", nullptr, BlasInfo, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -54,11 +54,11 @@ export function mdlmElboScorer(options: { schedule: Schedule; vocabSize: number 
 /** The model under evaluation: noisy ids [B, L], times [B], padding mask [B, L] -> logits [B, L, W]. */
 export type EvalModel = (z: tf.Tensor2D, t: tf.Tensor1D, padMask: tf.Tensor2D) => tf.Tensor3D;
 
-/** A batch of clean sequences (structurally the same as src/data's TokenBatch). */
+/** A batch of clean sequences (src/data's TokenBatch and src/train's Batch both fit). */
 export interface EvalBatch {
   tokens: Int32Array;
   /** 1 on real tokens, 0 on padding. */
-  mask: Int32Array;
+  mask: ArrayLike<number>;
   batchSize: number;
   seqLen: number;
 }

@@ -4,7 +4,7 @@ export { AdamW, DEFAULT_OPTIM, learningRate, decays } from "./optimizer";
 export type { OptimConfig, StepInfo } from "./optimizer";
 export { resolveConfig, loadConfig, TRAIN_PRESETS, OBJECTIVE_KINDS } from "./config";
 export type { TrainConfig, TrainModelConfig, ObjectiveConfig, ArObjective, MdlmObjective, HdlmObjective, DataConfig, OpenWebTextData, TrainPresetName } from "./config";
-export { makeObjective, causalCrossEntropy, hdlmClusters } from "./objectives";
+export { makeObjective, causalCrossEntropy, rowCrossEntropy, hdlmClusters } from "./objectives";
 export type { Objective, BatchTensors } from "./objectives";
 export { StreamData, loadOpenWebText, readJsonlGz, compactVocab } from "./text-data";
 export type { Batch, TokenData } from "./text-data";

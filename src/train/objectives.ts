@@ -44,17 +44,33 @@ export interface Objective {
 }
 
 /**
+ * Per-row cross-entropy `logsumexp(l) − l·y` of logits (N, V) against one-hot targets (N, V), with the analytic
+ * gradient `(softmax(l) − y)·dy`. tf.logSumExp's autodiff goes through the gradient of its max (an Equal mask
+ * over all N·V logits), which is slow on wasm; the analytic form skips it.
+ */
+export const rowCrossEntropy = tf.customGrad(((logits: tf.Tensor2D, onehot: tf.Tensor2D, save: tf.GradSaveFunc) => {
+  const lse = tf.logSumExp(logits, 1, true); // (N, 1)
+  save([logits, onehot, lse]);
+  return {
+    value: tf.reshape(tf.sub(lse, tf.sum(tf.mul(logits, onehot), 1, true)), [-1]), // (N,)
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [l, y, m] = saved;
+      const p = tf.exp(tf.sub(l, m)); // softmax (N, V)
+      return [tf.mul(tf.sub(p, y), tf.reshape(dy, [-1, 1])), tf.zerosLike(y)];
+    },
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (logits: tf.Tensor2D, onehot: tf.Tensor2D) => tf.Tensor1D;
+
+/**
  * Causal LM cross-entropy: position q predicts token q + 1, scored where the target is not padding.
  * logits (B, T, V), tokens (B, T), mask (B, T) -> mean over scored positions of `logsumexp(l) − l[y]`.
  */
 export function causalCrossEntropy(logits: tf.Tensor3D, tokens: tf.Tensor2D, mask: tf.Tensor2D): tf.Scalar {
   const [B, T, V] = logits.shape;
-  const pred = tf.slice(logits, [0, 0, 0], [B, T - 1, V]); // (B, T-1, V)
-  const target = tf.slice(tokens, [0, 1], [B, T - 1]); // (B, T-1)
-  const w = tf.slice(mask, [0, 1], [B, T - 1]); // (B, T-1)
-  const lse = tf.logSumExp(pred, -1); // (B, T-1)
-  const picked = tf.sum(tf.mul(pred, tf.oneHot(tf.cast(target, "int32"), V)), -1); // (B, T-1)
-  const nll = tf.sub(lse, picked);
+  const pred = tf.reshape(tf.slice(logits, [0, 0, 0], [B, T - 1, V]), [B * (T - 1), V]) as tf.Tensor2D; // (B(T-1), V)
+  const target = tf.reshape(tf.slice(tokens, [0, 1], [B, T - 1]), [-1]); // (B(T-1),)
+  const w = tf.reshape(tf.slice(mask, [0, 1], [B, T - 1]), [-1]); // (B(T-1),)
+  const nll = rowCrossEntropy(pred, tf.oneHot(tf.cast(target, "int32"), V) as tf.Tensor2D); // (B(T-1),)
   return tf.div(tf.sum(tf.mul(nll, w)), tf.maximum(tf.sum(w), 1)) as tf.Scalar;
 }
 

@@ -101,9 +101,10 @@ test("monte-carlo: low-discrepancy t draws estimate the t-integral of the enumer
 
 test("padding is not scored; bad options are named; tensor counts flat", () => {
   const [c] = cases();
-  const b = batchOf(10);
-  b.mask[1] = 0;
-  b.mask[3] = 0;
+  const mask = new Int32Array(20).fill(1);
+  mask[1] = 0;
+  mask[3] = 0;
+  const b = { ...batchOf(10), mask };
   const before = tf.memory().numTensors;
   const r = validationPpl(c.model, c.scorer, [b], { estimator: "quadrature", quadraturePoints: 3 });
   assert.equal(r.tokens, 18);

@@ -52,11 +52,12 @@ test("closed-form marginals = brute-force CTMC (RK4 1e4 steps and matrix exponen
           const p0 = new Float64Array(10).fill(0);
           p0[x] = 1;
           const t = 0.7;
-          const rk4 = integrateForwardRK4(p0.subarray(0, 7 + layout.numClusters), gen, 0, t, 10000);
+          // RK4 (1e4 steps) for one start token per configuration keeps the file fast; expm for both
+          const rk4 = x === 4 ? integrateForwardRK4(p0.subarray(0, 7 + layout.numClusters), gen, 0, t, 10000) : null;
           const ex = matrixRow(hdlmTransitionExpm(layout, gamma, xi, 0, t), x);
           const closed = hdlmMarginal(schedule, layout, x, t, { xi });
           for (let z = 0; z < closed.length; z++) {
-            assert.ok(Math.abs(rk4[z] - closed[z]) < 1e-6, `rk4 z=${z} ${rk4[z]} vs ${closed[z]}`);
+            if (rk4 !== null) assert.ok(Math.abs(rk4[z] - closed[z]) < 1e-6, `rk4 z=${z} ${rk4[z]} vs ${closed[z]}`);
             assert.ok(Math.abs(ex[z] - closed[z]) < 1e-9, `expm z=${z} ${ex[z]} vs ${closed[z]}`);
           }
         }

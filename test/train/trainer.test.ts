@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import { initEngine, tf } from "../../src/engine";
-import { Trainer, train } from "../../src/train";
+import { Trainer, train, rowCrossEntropy } from "../../src/train";
 import { smallOwt, tinyConfig, tmpDir } from "./helpers";
 
 before(async () => {
@@ -80,4 +80,18 @@ test("--resume with a changed config is refused, naming the field", async () => 
   const cfg = tinyConfig(dir, { steps: 4, checkpointEvery: 2, evalEvery: 0 });
   await train(cfg, { data: smallOwt(), progress: false });
   await assert.rejects(train({ ...cfg, optim: { ...cfg.optim, lr: 1e-2 } }, { data: smallOwt(), progress: false, resume: true }), /cannot resume: config\.optim\.lr differs/);
+});
+
+test("rowCrossEntropy: value and analytic gradient equal tf.logSumExp-based autodiff", () => {
+  const l = tf.tensor2d([[0.3, -1.2, 2.0, 0.1], [5.0, 4.0, -3.0, 0.0], [0, 0, 0, 0]]);
+  const y = tf.oneHot(tf.tensor1d([2, 1, 3], "int32"), 4) as tf.Tensor2D;
+  const dy = tf.tensor1d([1.0, -0.5, 2.0]);
+  const f1 = (x: tf.Tensor) => tf.sum(tf.mul(rowCrossEntropy(x as tf.Tensor2D, y), dy)) as tf.Scalar;
+  const f2 = (x: tf.Tensor) => tf.sum(tf.mul(tf.sub(tf.logSumExp(x, 1), tf.sum(tf.mul(x, y), 1)), dy)) as tf.Scalar;
+  const [v1, g1] = [f1(l).dataSync()[0], tf.grad(f1)(l).dataSync()];
+  const [v2, g2] = [f2(l).dataSync()[0], tf.grad(f2)(l).dataSync()];
+  assert.ok(Math.abs(v1 - v2) < 1e-5, `${v1} vs ${v2}`);
+  for (let i = 0; i < g1.length; i++) assert.ok(Math.abs(g1[i] - g2[i]) < 1e-5, `grad[${i}] ${g1[i]} vs ${g2[i]}`);
+  // Row 3 has uniform logits: CE = ln 4.
+  assert.ok(Math.abs(rowCrossEntropy(l, y).dataSync()[2] - Math.log(4)) < 1e-6);
 });

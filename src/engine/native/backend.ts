@@ -84,7 +84,13 @@ export function registerNativeBackend(addon: Addon, backendName: string): string
   const cpu = tf.findBackend("cpu");
   if (cpu === null) throw new Error("the cpu backend is not registered (import ./tf first)");
   const Ctor = cpu.constructor as new () => tf.KernelBackend;
-  if (tf.findBackendFactory(backendName) === null) tf.registerBackend(backendName, () => new Ctor(), 0);
+  if (tf.findBackendFactory(backendName) === null) {
+    tf.registerBackend(backendName, () => {
+      const b = new Ctor() as tf.KernelBackend & { firstUse?: boolean };
+      b.firstUse = false; // no "install tfjs-node" banner: this backend is the native one
+      return b;
+    }, 0);
+  }
   tf.copyRegisteredKernels("cpu", backendName);
   const table = nativeKernels(addon);
   const names: string[] = [];

@@ -1,0 +1,221 @@
+// Fused training ops with their own gradients: LayerNorm, tanh-GELU, weighted cross-entropy, and an in-place Adam.
+// On the "native" backend each runs as one C++ pass; on any other backend it is the same math in tfjs ops.
+import { tf } from "../tf";
+import { Addon, UN, loadAddon } from "./addon";
+
+/** A named tensor as optimisers exchange them (tfjs's NamedTensor). */
+type Named = { name: string; tensor: tf.Tensor };
+
+/** The addon when the active backend is "native" (cpu-layout storage), else null. */
+function activeAddon(): Addon | null {
+  if (tf.getBackend() !== "native") return null;
+  const a = loadAddon();
+  return "error" in a ? null : a;
+}
+
+function f32Values(t: tf.Tensor): Float32Array | null {
+  if (t.dtype !== "float32") return null;
+  const v = t.dataSync();
+  return v instanceof Float32Array ? v : null;
+}
+
+/**
+ * LayerNorm over the last axis: `gamma * (x - mean) / sqrt(var + eps) + beta` (biased variance, as in PyTorch).
+ * `gamma`, `beta` have shape [D] where D is the last dimension of x.
+ */
+export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps = 1e-5): tf.Tensor {
+  const d = x.shape[x.rank - 1];
+  if (gamma.size !== d || beta.size !== d) throw new Error(`layerNorm: gamma and beta must have ${d} elements (last dim of x), got ${gamma.size} and ${beta.size}`);
+  const addon = activeAddon();
+  if (addon === null || x.dtype !== "float32") {
+    const mean = tf.mean(x, -1, true);
+    const xc = tf.sub(x, mean);
+    const variance = tf.mean(tf.square(xc), -1, true);
+    return tf.add(tf.mul(tf.mul(xc, tf.rsqrt(tf.add(variance, eps))), gamma), beta);
+  }
+  const op = tf.customGrad(((xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+    const rows = d === 0 ? 0 : xi.size / d;
+    const y = new Float32Array(xi.size);
+    const xhat = new Float32Array(xi.size);
+    const rstd = new Float32Array(rows);
+    if (xi.size > 0) addon.layerNorm(f32Values(xi)!, f32Values(g)!, f32Values(b)!, y, xhat, rstd, rows, d, eps);
+    const xhatT = tf.tensor(xhat, xi.shape);
+    const rstdT = tf.tensor1d(rstd);
+    save([xhatT, rstdT, g]);
+    return {
+      value: tf.tensor(y, xi.shape),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sx, sr, sg] = saved;
+        const dx = new Float32Array(sx.size);
+        const dg = new Float32Array(d);
+        const db = new Float32Array(d);
+        if (sx.size > 0) addon.layerNormGrad(f32Values(dy)!, f32Values(sx)!, f32Values(sr)!, f32Values(sg)!, dx, dg, db, rows, d);
+        return [tf.tensor(dx, sx.shape), tf.tensor(dg, sg.shape), tf.tensor(db, sg.shape)];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(x, gamma, beta) as tf.Tensor;
+}
+
+/** GELU with the tanh approximation: `0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))` (PyTorch's approximate="tanh"). */
+export function geluTanh(x: tf.Tensor): tf.Tensor {
+  const addon = activeAddon();
+  if (addon === null || x.dtype !== "float32") {
+    const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
+    return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
+  }
+  const op = tf.customGrad(((xi: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([xi]);
+    const y = new Float32Array(xi.size);
+    if (xi.size > 0) addon.unary(UN.GeluTanh, f32Values(xi)!, y, 0);
+    return {
+      value: tf.tensor(y, xi.shape),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const dx = new Float32Array(saved[0].size);
+        if (dx.length > 0) addon.geluGrad(f32Values(saved[0])!, f32Values(dy)!, dx);
+        return [tf.tensor(dx, saved[0].shape)];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(x) as tf.Tensor;
+}
+
+/**
+ * Per-row weighted cross-entropy `weights[r] * (logsumexp(logits[r]) - logits[r, targets[r]])` for logits [N, V],
+ * int32 targets [N] and weights [N]; returns [N]. Only `logits` receives a gradient (targets and weights are data).
+ */
+export function weightedCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D, weights: tf.Tensor1D): tf.Tensor1D {
+  const [n, v] = logits.shape;
+  if (targets.shape[0] !== n || weights.shape[0] !== n) throw new Error(`weightedCrossEntropy: targets and weights must have ${n} entries (rows of logits), got ${targets.shape[0]} and ${weights.shape[0]}`);
+  if (targets.dtype !== "int32") throw new Error(`weightedCrossEntropy: targets must be int32, got ${targets.dtype}`);
+  const addon = activeAddon();
+  if (addon === null || logits.dtype !== "float32") {
+    const logp = tf.logSoftmax(logits);
+    const nll = tf.neg(tf.sum(tf.mul(logp, tf.oneHot(targets, v)), -1));
+    return tf.mul(nll, weights) as tf.Tensor1D;
+  }
+  const tv = targets.dataSync() as Int32Array;
+  const wv = f32Values(weights)!;
+  const op = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+    const out = new Float32Array(n);
+    const lse = new Float32Array(n);
+    if (n > 0 && v > 0) addon.crossEntropy(f32Values(x)!, tv, wv, out, lse, n, v);
+    save([x, tf.tensor1d(lse)]);
+    return {
+      value: tf.tensor1d(out),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const dx = new Float32Array(n * v);
+        if (dx.length > 0) addon.crossEntropyGrad(f32Values(saved[0])!, tv, wv, f32Values(saved[1])!, f32Values(dy)!, dx, n, v);
+        return [tf.tensor(dx, [n, v])];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(logits) as tf.Tensor1D;
+}
+
+/**
+ * Adam (Kingma & Ba; the exact update of tf.train.adam) that, on the native backend, updates each parameter and its
+ * moments in place in one C++ pass per variable. On other backends it runs the same update with tfjs ops.
+ */
+export class FusedAdam extends tf.Optimizer {
+  static get className(): string {
+    return "HdlmFusedAdam";
+  }
+  private readonly moments = new Map<string, { m: tf.Variable; v: tf.Variable }>();
+  private accBeta1: number;
+  private accBeta2: number;
+  private readonly owned = new WeakSet<object>();
+
+  constructor(readonly learningRate: number, readonly beta1 = 0.9, readonly beta2 = 0.999, readonly epsilon = 1e-7) {
+    super();
+    if (!(learningRate > 0)) throw new Error(`learningRate must be > 0, got ${learningRate}`);
+    this.accBeta1 = beta1;
+    this.accBeta2 = beta2;
+  }
+
+  override applyGradients(variableGradients: tf.NamedTensorMap | Named[]): void {
+    const entries: [string, tf.Tensor][] = Array.isArray(variableGradients)
+      ? variableGradients.map((g) => [g.name, g.tensor])
+      : Object.entries(variableGradients);
+    const addon = activeAddon();
+    const c1 = 1 - this.accBeta1;
+    const c2 = 1 - this.accBeta2;
+    for (const [name, grad] of entries) {
+      const value = tf.engine().registeredVariables[name];
+      if (value === undefined) throw new Error(`FusedAdam: no variable named ${name}`);
+      if (grad == null) continue;
+      let mom = this.moments.get(name);
+      if (mom === undefined) {
+        mom = tf.tidy(() => ({ m: tf.variable(tf.zerosLike(value), false, `${name}/m`), v: tf.variable(tf.zerosLike(value), false, `${name}/v`) }));
+        this.moments.set(name, mom);
+      }
+      const pv = addon === null ? null : this.privateValues(value);
+      const mv = addon === null ? null : f32Values(mom.m);
+      const vv = addon === null ? null : f32Values(mom.v);
+      const gv = addon === null ? null : f32Values(grad);
+      if (addon !== null && pv !== null && mv !== null && vv !== null && gv !== null) {
+        addon.adam(pv, mv, vv, gv, this.learningRate, this.beta1, this.beta2, this.epsilon, c1, c2);
+        continue;
+      }
+      const { m, v } = mom;
+      tf.tidy(() => {
+        const newM = tf.add(tf.mul(m, this.beta1), tf.mul(grad, 1 - this.beta1));
+        const newV = tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(grad), 1 - this.beta2));
+        m.assign(newM);
+        v.assign(newV);
+        const step = tf.mul(tf.div(tf.div(newM, c1), tf.add(tf.sqrt(tf.div(newV, c2)), this.epsilon)), -this.learningRate);
+        value.assign(tf.add(value, step));
+      });
+    }
+    this.accBeta1 *= this.beta1;
+    this.accBeta2 *= this.beta2;
+    this.incrementIterations();
+  }
+
+  /** The variable's values as an array only it owns (copied once, so in-place updates never alias other tensors). */
+  private privateValues(value: tf.Variable): Float32Array | null {
+    if (value.dtype !== "float32") return null;
+    if (!this.owned.has(value.dataId)) {
+      const copy = tf.tidy(() => tf.add(value, tf.scalar(0)));
+      value.assign(copy);
+      copy.dispose();
+      this.owned.add(value.dataId);
+    }
+    return f32Values(value);
+  }
+
+  override dispose(): void {
+    for (const { m, v } of this.moments.values()) {
+      m.dispose();
+      v.dispose();
+    }
+    this.moments.clear();
+  }
+
+  override async getWeights(): Promise<Named[]> {
+    const out: Named[] = [await this.saveIterations()];
+    for (const { m, v } of this.moments.values()) out.push({ name: m.name, tensor: m }, { name: v.name, tensor: v });
+    return out;
+  }
+
+  override async setWeights(weightValues: Named[]): Promise<void> {
+    weightValues = await this.extractIterations(weightValues);
+    this.dispose();
+    for (const w of weightValues) {
+      const slash = w.name.lastIndexOf("/");
+      const base = w.name.slice(0, slash);
+      const kind = w.name.slice(slash + 1);
+      if (slash < 0 || (kind !== "m" && kind !== "v")) throw new Error(`FusedAdam.setWeights: weight ${w.name} is not "<variable>/m" or "<variable>/v"`);
+      const mom = this.moments.get(base) ?? ({} as { m: tf.Variable; v: tf.Variable });
+      if (kind === "m") mom.m = tf.variable(w.tensor, false, w.name);
+      else mom.v = tf.variable(w.tensor, false, w.name);
+      this.moments.set(base, mom);
+    }
+    this.accBeta1 = Math.pow(this.beta1, this.iterations + 1);
+    this.accBeta2 = Math.pow(this.beta2, this.iterations + 1);
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
+  }
+}
