@@ -1,7 +1,7 @@
 // The reference training step of engine.md §4 written with TensorFlow.js ops: a pre-LN bidirectional
 // transformer (fused QKV, tanh-GELU MLP 4x, untied head) trained with masked, weighted cross-entropy and Adam.
 import { tf, linear } from "../src/engine";
-import { FusedAdam, geluTanh as fusedGelu, layerNorm as fusedLayerNorm, weightedCrossEntropy } from "../src/engine/native/fused";
+import { FusedAdam, attention as fusedAttention, linearBias, geluTanh as fusedGelu, layerNorm as fusedLayerNorm, weightedCrossEntropy } from "../src/engine/native/fused";
 import { SeededRng } from "../src/processes/rng";
 
 /** Shapes of the reference model (engine.md §4: B16, T128, D256, 4 heads, 4 layers, vocabulary 8192). */
@@ -113,6 +113,11 @@ function geluOps(x: tf.Tensor): tf.Tensor {
   return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
 }
 
+/** Composite dense layer with bias (tfjs ops; `linear` keeps wasm on its fast matmul path). */
+function linearBiasOps(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  return tf.add(linear(x, w as tf.Tensor2D), b);
+}
+
 /**
  * The reference model and its Adam optimiser, with parameters created on the active backend.
  * `fused` (default true) uses the fused LayerNorm, GELU, cross-entropy and Adam of src/engine/native/fused.ts
@@ -123,10 +128,12 @@ export class ReferenceModel {
   private readonly optimizer: tf.Optimizer;
   private readonly layerNorm: (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.Tensor;
   private readonly gelu: (x: tf.Tensor) => tf.Tensor;
+  private readonly dense: (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.Tensor;
 
   constructor(readonly config: RefConfig, seed = 1, learningRate = 1e-3, readonly fused = true) {
     this.layerNorm = fused ? (x, g, b) => fusedLayerNorm(x, g, b, 1e-5) : layerNormOps;
     this.gelu = fused ? fusedGelu : geluOps;
+    this.dense = fused ? (x, w, b) => linearBias(x, w as tf.Tensor2D, b as tf.Tensor1D) : linearBiasOps;
     if (config.width % config.heads !== 0) throw new Error(`width ${config.width} must be divisible by heads ${config.heads}`);
     const id = instances++;
     for (const [name, v] of initialValues(config, seed)) {
@@ -149,20 +156,24 @@ export class ReferenceModel {
     x = tf.add(x, p.pos);
     for (let l = 0; l < c.layers; l++) {
       const h = this.layerNorm(x, p[`l${l}.ln1.g`], p[`l${l}.ln1.b`]);
-      const qkv = tf.add(linear(tf.reshape(h, [B * T, D]), p[`l${l}.qkv.w`] as tf.Tensor2D), p[`l${l}.qkv.b`]);
-      const heads = tf.transpose(tf.reshape(qkv, [B, T, 3, H, dh]), [2, 0, 3, 1, 4]); // [3, B, H, T, dh]
-      const [q, k, v] = tf.unstack(heads, 0);
-      const scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dh));
-      const att = tf.matMul(tf.softmax(scores), v); // [B, H, T, dh]
-      const merged = tf.reshape(tf.transpose(att, [0, 2, 1, 3]), [B * T, D]);
-      x = tf.add(x, tf.reshape(tf.add(linear(merged, p[`l${l}.o.w`] as tf.Tensor2D), p[`l${l}.o.b`]), [B, T, D]));
+      const qkv = this.dense(tf.reshape(h, [B * T, D]), p[`l${l}.qkv.w`], p[`l${l}.qkv.b`]);
+      let merged: tf.Tensor;
+      if (this.fused) merged = tf.reshape(fusedAttention(tf.reshape(qkv, [B, T, 3 * D]) as tf.Tensor3D, H), [B * T, D]);
+      else {
+        const heads = tf.transpose(tf.reshape(qkv, [B, T, 3, H, dh]), [2, 0, 3, 1, 4]); // [3, B, H, T, dh]
+        const [q, k, v] = tf.unstack(heads, 0);
+        const scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dh));
+        const att = tf.matMul(tf.softmax(scores), v); // [B, H, T, dh]
+        merged = tf.reshape(tf.transpose(att, [0, 2, 1, 3]), [B * T, D]);
+      }
+      x = tf.add(x, tf.reshape(this.dense(merged, p[`l${l}.o.w`], p[`l${l}.o.b`]), [B, T, D]));
       const h2 = tf.reshape(this.layerNorm(x, p[`l${l}.ln2.g`], p[`l${l}.ln2.b`]), [B * T, D]);
-      const f1 = this.gelu(tf.add(linear(h2, p[`l${l}.fc1.w`] as tf.Tensor2D), p[`l${l}.fc1.b`]));
-      const f2 = tf.add(linear(f1, p[`l${l}.fc2.w`] as tf.Tensor2D), p[`l${l}.fc2.b`]);
+      const f1 = this.gelu(this.dense(h2, p[`l${l}.fc1.w`], p[`l${l}.fc1.b`]));
+      const f2 = this.dense(f1, p[`l${l}.fc2.w`], p[`l${l}.fc2.b`]);
       x = tf.add(x, tf.reshape(f2, [B, T, D]));
     }
     const hf = tf.reshape(this.layerNorm(x, p["lnf.g"], p["lnf.b"]), [B * T, D]);
-    const logits = tf.add(linear(hf, p["head.w"] as tf.Tensor2D), p["head.b"]) as tf.Tensor2D;
+    const logits = this.dense(hf, p["head.w"], p["head.b"]) as tf.Tensor2D;
     const targets = tf.tensor1d(batch.targets, "int32");
     const weights = tf.tensor1d(batch.weights);
     if (this.fused) return tf.mean(weightedCrossEntropy(logits, targets, weights)) as tf.Scalar;

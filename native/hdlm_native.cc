@@ -29,6 +29,40 @@ namespace {
 
 hdlm::Pool* gPool = nullptr;
 
+// Row reductions with 8 independent accumulators, so GCC vectorises them without -ffast-math.
+inline float rowMax(const float* x, int64_t n) {
+  float m[8] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY};
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8)
+    for (int t = 0; t < 8; t++) m[t] = x[j + t] > m[t] ? x[j + t] : m[t];
+  float r = -INFINITY;
+  for (int t = 0; t < 8; t++) r = m[t] > r ? m[t] : r;
+  for (; j < n; j++) r = x[j] > r ? x[j] : r;
+  return r;
+}
+inline float rowSum(const float* x, int64_t n) {
+  float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8)
+    for (int t = 0; t < 8; t++) s[t] += x[j + t];
+  float r = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+  for (; j < n; j++) r += x[j];
+  return r;
+}
+inline float rowDot(const float* x, const float* y, int64_t n) {
+  float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8)
+    for (int t = 0; t < 8; t++) s[t] += x[j + t] * y[j + t];
+  float r = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+  for (; j < n; j++) r += x[j] * y[j];
+  return r;
+}
+// y[j] = exp(x[j] - shift) (vectorised through libmvec)
+inline void expShift(const float* x, float* y, int64_t n, float shift) {
+  for (int64_t j = 0; j < n; j++) y[j] = expf(x[j] - shift);
+}
+
 // ---------- argument helpers ----------
 
 struct Args {
@@ -94,6 +128,32 @@ napi_value number(napi_env env, double d) {
 
 // ---------- matmul ----------
 
+// One sgemm C = alpha op(A) op(B) + beta C split over the pool by rows of C (or columns when C has few rows).
+void gemmSplit(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
+  const CBLAS_TRANSPOSE TA = ta ? CblasTrans : CblasNoTrans, TB = tb ? CblasTrans : CblasNoTrans;
+  hdlm::Pool& pool = *gPool;
+  const double flops = 2.0 * m * n * k;
+  if (pool.threads() == 1 || flops < 2e6 || (m < 2 * pool.threads() && n < 2 * pool.threads())) {
+    cblas_sgemm(CblasRowMajor, TA, TB, m, n, k, 1.0f, A, lda, B, ldb, beta, C, ldc);
+    return;
+  }
+  // Chunks of at least 64 rows (or columns), claimed dynamically: a busy second core just means fewer chunks for it.
+  const bool splitM = m >= n || n < 2 * pool.threads();
+  const int64_t extent = splitM ? m : n;
+  const int64_t chunks = std::max<int64_t>(1, std::min<int64_t>(4 * pool.threads(), extent / 64));
+  pool.run(chunks, [&](int64_t c, int64_t nc) {
+    if (splitM) {
+      int64_t r0 = m * c / nc, r1 = m * (c + 1) / nc;
+      if (r1 <= r0) return;
+      cblas_sgemm(CblasRowMajor, TA, TB, r1 - r0, n, k, 1.0f, ta ? A + r0 : A + r0 * lda, lda, B, ldb, beta, C + r0 * ldc, ldc);
+    } else {
+      int64_t c0 = n * c / nc, c1 = n * (c + 1) / nc;
+      if (c1 <= c0) return;
+      cblas_sgemm(CblasRowMajor, TA, TB, m, c1 - c0, k, 1.0f, A, lda, tb ? B + c0 * ldb : B + c0, ldb, beta, C + c0, ldc);
+    }
+  });
+}
+
 // matmul(a, b, out, batch, m, n, k, transA, transB, aOffsets|null, bOffsets|null)
 // out[i] = op(a[aOff[i]]) * op(b[bOff[i]]), each [m, n]; offsets (Float64Array) default to i*m*k and i*k*n.
 napi_value Matmul(napi_env env, napi_callback_info info) {
@@ -112,36 +172,14 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
   auto bAt = [&](int64_t i) { return B + (bOff ? static_cast<int64_t>(bOff[i]) : i * k * n); };
   const double flops = 2.0 * m * n * k;
   hdlm::Pool& pool = *gPool;
-  if (pool.threads() > 1 && batch >= pool.threads() && flops * batch > 2e6) {
-    pool.run([&](int c, int nc) {
-      int64_t b0 = batch * c / nc, b1 = batch * (c + 1) / nc;
+  if (pool.threads() > 1 && batch >= 2 * pool.threads() && flops * batch > 2e6) {
+    // Many small products: whole batch entries per chunk.
+    hdlm::parallelFor(pool, batch, flops, [&](int64_t b0, int64_t b1) {
       for (int64_t i = b0; i < b1; i++) cblas_sgemm(CblasRowMajor, TA, TB, m, n, k, 1.0f, aAt(i), lda, bAt(i), ldb, 0.0f, C + i * m * n, ldc);
     });
     return undef(env);
   }
-  for (int64_t i = 0; i < batch; i++) {
-    const float* Ai = aAt(i);
-    const float* Bi = bAt(i);
-    float* Ci = C + i * m * n;
-    if (pool.threads() > 1 && flops > 2e6 && (m >= 2 * pool.threads() || n >= 2 * pool.threads())) {
-      bool splitM = m >= n || n < 2 * pool.threads();
-      pool.run([&](int c, int nc) {
-        if (splitM) {
-          int64_t r0 = m * c / nc, r1 = m * (c + 1) / nc;
-          if (r1 <= r0) return;
-          const float* As = ta ? Ai + r0 : Ai + r0 * lda;
-          cblas_sgemm(CblasRowMajor, TA, TB, r1 - r0, n, k, 1.0f, As, lda, Bi, ldb, 0.0f, Ci + r0 * ldc, ldc);
-        } else {
-          int64_t c0 = n * c / nc, c1 = n * (c + 1) / nc;
-          if (c1 <= c0) return;
-          const float* Bs = tb ? Bi + c0 * ldb : Bi + c0;
-          cblas_sgemm(CblasRowMajor, TA, TB, m, c1 - c0, k, 1.0f, Ai, lda, Bs, ldb, 0.0f, Ci + c0, ldc);
-        }
-      });
-    } else {
-      cblas_sgemm(CblasRowMajor, TA, TB, m, n, k, 1.0f, Ai, lda, Bi, ldb, 0.0f, Ci, ldc);
-    }
-  }
+  for (int64_t i = 0; i < batch; i++) gemmSplit(ta, tb, m, n, k, aAt(i), lda, bAt(i), ldb, 0.0f, C + i * m * n, ldc);
   return undef(env);
 }
 
@@ -576,13 +614,9 @@ napi_value Softmax(napi_env env, napi_callback_info info) {
     for (int64_t r = r0; r < r1; r++) {
       const float* x = X + r * cols;
       float* y = Y + r * cols;
-      float mx = -INFINITY;
-      for (int64_t j = 0; j < cols; j++) mx = x[j] > mx ? x[j] : mx;
-      float s = 0.f;
-      for (int64_t j = 0; j < cols; j++) {
-        y[j] = expf(x[j] - mx);
-        s += y[j];
-      }
+      const float mx = rowMax(x, cols);
+      expShift(x, y, cols, mx);
+      const float s = rowSum(y, cols);
       if (logMode) {
         const float ls = logf(s) + mx;
         for (int64_t j = 0; j < cols; j++) y[j] = x[j] - ls;
@@ -675,18 +709,15 @@ napi_value LayerNorm(napi_env env, napi_callback_info info) {
   hdlm::parallelFor(*gPool, rows, 4.0 * cols, [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; r++) {
       const float* x = X + r * cols;
-      float mean = 0.f;
-      for (int64_t j = 0; j < cols; j++) mean += x[j];
-      mean /= cols;
-      float var = 0.f;
-      for (int64_t j = 0; j < cols; j++) var += (x[j] - mean) * (x[j] - mean);
-      var /= cols;
+      const float mean = rowSum(x, cols) / cols;
+      float* xh = XH + r * cols;
+      for (int64_t j = 0; j < cols; j++) xh[j] = x[j] - mean;
+      const float var = rowDot(xh, xh, cols) / cols;
       const float rs = 1.0f / sqrtf(var + eps);
       RS[r] = rs;
-      float* xh = XH + r * cols;
       float* y = Y + r * cols;
       for (int64_t j = 0; j < cols; j++) {
-        xh[j] = (x[j] - mean) * rs;
+        xh[j] *= rs;
         y[j] = xh[j] * G[j] + Bt[j];
       }
     }
@@ -706,9 +737,11 @@ napi_value LayerNormGrad(napi_env env, napi_callback_info info) {
   float* DB = a.ptr<float>(6);
   int64_t rows = a.i64(7), cols = a.i64(8);
   if (!a.ok) return nullptr;
-  const int nt = gPool->threads();
-  std::vector<float> partG(static_cast<size_t>(nt * cols), 0.f), partB(static_cast<size_t>(nt * cols), 0.f);
-  auto body = [&](int c, int nc) {
+  // Row blocks claimed dynamically; each block keeps its own partial dgamma/dbeta, summed at the end.
+  const bool par = gPool->threads() > 1 && rows * cols >= 32768;
+  const int64_t nb = par ? std::min<int64_t>(rows, 4 * gPool->threads()) : 1;
+  std::vector<float> partG(static_cast<size_t>(nb * cols), 0.f), partB(static_cast<size_t>(nb * cols), 0.f);
+  auto body = [&](int64_t c, int64_t nc) {
     int64_t r0 = rows * c / nc, r1 = rows * (c + 1) / nc;
     float* pg = partG.data() + c * cols;
     float* pb = partB.data() + c * cols;
@@ -730,12 +763,11 @@ napi_value LayerNormGrad(napi_env env, napi_callback_info info) {
       for (int64_t j = 0; j < cols; j++) dx[j] = rs * (dy[j] * G[j] - s1 - xh[j] * s2);
     }
   };
-  if (nt > 1 && rows * cols >= 32768) gPool->run(body);
+  if (nb > 1) gPool->run(nb, body);
   else body(0, 1);
-  const int used = (nt > 1 && rows * cols >= 32768) ? nt : 1;
   for (int64_t j = 0; j < cols; j++) {
     float g = 0.f, b = 0.f;
-    for (int c = 0; c < used; c++) {
+    for (int64_t c = 0; c < nb; c++) {
       g += partG[c * cols + j];
       b += partB[c * cols + j];
     }
@@ -802,13 +834,12 @@ napi_value CrossEntropy(napi_env env, napi_callback_info info) {
   int64_t rows = a.i64(5), cols = a.i64(6);
   if (!a.ok) return nullptr;
   hdlm::parallelFor(*gPool, rows, 4.0 * cols, [&](int64_t r0, int64_t r1) {
+    std::vector<float> tmp(static_cast<size_t>(cols));
     for (int64_t r = r0; r < r1; r++) {
       const float* x = X + r * cols;
-      float mx = -INFINITY;
-      for (int64_t j = 0; j < cols; j++) mx = x[j] > mx ? x[j] : mx;
-      float s = 0.f;
-      for (int64_t j = 0; j < cols; j++) s += expf(x[j] - mx);
-      const float lse = logf(s) + mx;
+      const float mx = rowMax(x, cols);
+      expShift(x, tmp.data(), cols, mx);
+      const float lse = logf(rowSum(tmp.data(), cols)) + mx;
       LSE[r] = lse;
       const int32_t t = T[r];
       OUT[r] = (t >= 0 && t < cols) ? W[r] * (lse - x[t]) : 0.f;
@@ -846,6 +877,123 @@ napi_value CrossEntropyGrad(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+// attention(qkv, out, probs, B, T, H, dh, scale): bidirectional multi-head attention reading Q, K, V in place from the
+// fused projection qkv [B*T, 3D] (q | k | v, heads contiguous within each); writes out [B*T, D] and probs [B, H, T, T].
+napi_value Attention(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float* QKV = a.ptr<float>(0);
+  float* OUT = a.ptr<float>(1);
+  float* PR = a.ptr<float>(2);
+  int64_t B = a.i64(3), T = a.i64(4), H = a.i64(5), dh = a.i64(6);
+  float scale = static_cast<float>(a.f64(7));
+  if (!a.ok) return nullptr;
+  const int64_t D = H * dh, D3 = 3 * D;
+  hdlm::parallelFor(*gPool, B * H, 4.0 * T * T * dh, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; p++) {
+      const int64_t b = p / H, h = p % H;
+      const float* Q = QKV + b * T * D3 + h * dh;
+      const float* K = Q + D;
+      const float* V = Q + 2 * D;
+      float* S = PR + p * T * T;
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, dh, scale, Q, D3, K, D3, 0.0f, S, T);
+      for (int64_t r = 0; r < T; r++) {
+        float* row = S + r * T;
+        const float mx = rowMax(row, T);
+        expShift(row, row, T, mx);
+        const float inv = 1.0f / rowSum(row, T);
+        for (int64_t j = 0; j < T; j++) row[j] *= inv;
+      }
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, dh, T, 1.0f, S, T, V, D3, 0.0f, OUT + b * T * D + h * dh, D);
+    }
+  });
+  return undef(env);
+}
+
+// attentionGrad(qkv, probs, dout, dqkv, B, T, H, dh, scale): gradient of `attention` with respect to qkv
+napi_value AttentionGrad(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float* QKV = a.ptr<float>(0);
+  const float* PR = a.ptr<float>(1);
+  const float* DOUT = a.ptr<float>(2);
+  float* DQKV = a.ptr<float>(3);
+  int64_t B = a.i64(4), T = a.i64(5), H = a.i64(6), dh = a.i64(7);
+  float scale = static_cast<float>(a.f64(8));
+  if (!a.ok) return nullptr;
+  const int64_t D = H * dh, D3 = 3 * D;
+  hdlm::parallelFor(*gPool, B * H, 8.0 * T * T * dh, [&](int64_t p0, int64_t p1) {
+    std::vector<float> dP(static_cast<size_t>(T * T));
+    for (int64_t p = p0; p < p1; p++) {
+      const int64_t b = p / H, h = p % H;
+      const float* Q = QKV + b * T * D3 + h * dh;
+      const float* K = Q + D;
+      const float* V = Q + 2 * D;
+      const float* P = PR + p * T * T;
+      const float* dO = DOUT + b * T * D + h * dh;
+      float* dQ = DQKV + b * T * D3 + h * dh;
+      float* dK = dQ + D;
+      float* dV = dQ + 2 * D;
+      float* dS = dP.data();
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, dh, 1.0f, dO, D, V, D3, 0.0f, dS, T);
+      for (int64_t r = 0; r < T; r++) {
+        const float* pr = P + r * T;
+        float* ds = dS + r * T;
+        const float dot = rowDot(pr, ds, T);
+        for (int64_t j = 0; j < T; j++) ds[j] = scale * pr[j] * (ds[j] - dot);
+      }
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, dh, T, 1.0f, dS, T, K, D3, 0.0f, dQ, D3);
+      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, dh, T, 1.0f, dS, T, Q, D3, 0.0f, dK, D3);
+      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, dh, T, 1.0f, P, T, dO, D, 0.0f, dV, D3);
+    }
+  });
+  return undef(env);
+}
+
+// linearBias(x, w, bias, out, m, k, n): out = x[m,k] w[k,n] + bias[n] (bias written first, then sgemm with beta = 1)
+napi_value LinearBias(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float* X = a.ptr<float>(0);
+  const float* W = a.ptr<float>(1);
+  const float* Bv = a.ptr<float>(2);
+  float* OUT = a.ptr<float>(3);
+  int64_t m = a.i64(4), k = a.i64(5), n = a.i64(6);
+  if (!a.ok) return nullptr;
+  hdlm::parallelFor(*gPool, m, static_cast<double>(n), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) std::memcpy(OUT + r * n, Bv, n * sizeof(float));
+  });
+  if (k > 0) gemmSplit(false, false, m, n, k, X, std::max<int64_t>(1, k), W, std::max<int64_t>(1, n), 1.0f, OUT, std::max<int64_t>(1, n));
+  return undef(env);
+}
+
+// linearBiasGrad(x, w, dy, dx, dw, db, m, k, n): dx = dy wᵀ, dw = xᵀ dy, db = column sums of dy
+napi_value LinearBiasGrad(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float* X = a.ptr<float>(0);
+  const float* W = a.ptr<float>(1);
+  const float* DY = a.ptr<float>(2);
+  float* DX = a.ptr<float>(3);
+  float* DW = a.ptr<float>(4);
+  float* DB = a.ptr<float>(5);
+  int64_t m = a.i64(6), k = a.i64(7), n = a.i64(8);
+  if (!a.ok) return nullptr;
+  const int64_t ldk = std::max<int64_t>(1, k), ldn = std::max<int64_t>(1, n);
+  if (m > 0 && k > 0 && n > 0) {
+    gemmSplit(false, true, m, k, n, DY, ldn, W, ldn, 0.0f, DX, ldk);
+    gemmSplit(true, false, k, n, m, X, ldk, DY, ldn, 0.0f, DW, ldn);
+  } else {
+    if (m * k > 0) std::memset(DX, 0, m * k * sizeof(float));
+    if (k * n > 0) std::memset(DW, 0, k * n * sizeof(float));
+  }
+  // Column sums: each thread owns a block of columns.
+  hdlm::parallelFor(*gPool, n, static_cast<double>(m), [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; c++) DB[c] = 0.f;
+    for (int64_t r = 0; r < m; r++) {
+      const float* row = DY + r * n;
+      for (int64_t c = c0; c < c1; c++) DB[c] += row[c];
+    }
+  });
+  return undef(env);
+}
+
 // ---------- threads and info ----------
 
 napi_value SetThreads(napi_env env, napi_callback_info info) {
@@ -872,24 +1020,28 @@ napi_value Init(napi_env env, napi_value exports) {
   unsigned hc = std::thread::hardware_concurrency();
   if (gPool == nullptr) gPool = new hdlm::Pool(hc == 0 ? 1 : static_cast<int>(std::min(hc, 8u)));
   napi_property_descriptor desc[] = {
-      {"matmul", nullptr, Matmul, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"transpose", nullptr, Transpose, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"reduce", nullptr, Reduce, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"softmax", nullptr, Softmax, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"segmentSum", nullptr, SegmentSum, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"gather", nullptr, Gather, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"select", nullptr, Select, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"layerNorm", nullptr, LayerNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"layerNormGrad", nullptr, LayerNormGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"geluGrad", nullptr, GeluGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"crossEntropy", nullptr, CrossEntropy, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"crossEntropyGrad", nullptr, CrossEntropyGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"threads", nullptr, Threads, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"blasInfo", nullptr, BlasInfo, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"matmul", nullptr, Matmul, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"transpose", nullptr, Transpose, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"reduce", nullptr, Reduce, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"softmax", nullptr, Softmax, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"segmentSum", nullptr, SegmentSum, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"gather", nullptr, Gather, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"select", nullptr, Select, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"layerNorm", nullptr, LayerNorm, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"layerNormGrad", nullptr, LayerNormGrad, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"geluGrad", nullptr, GeluGrad, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"linearBias", nullptr, LinearBias, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"linearBiasGrad", nullptr, LinearBiasGrad, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"attention", nullptr, Attention, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"attentionGrad", nullptr, AttentionGrad, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"crossEntropy", nullptr, CrossEntropy, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"crossEntropyGrad", nullptr, CrossEntropyGrad, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"threads", nullptr, Threads, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"blasInfo", nullptr, BlasInfo, nullptr, nullptr, nullptr, napi_default_method, nullptr},
   };
   napi_define_properties(env, exports, sizeof(desc) / sizeof(desc[0]), desc);
   return exports;

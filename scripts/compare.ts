@@ -3,8 +3,8 @@
 //
 // Usage: npm run compare -- [--smoke] [--steps N] [--ref-steps N] [--seeds 0,1] [--out DIR]
 //   --smoke        tiny sizes (seconds; what the tests run)
-//   --steps N      training updates per diffusion run (default 300)
-//   --ref-steps N  training updates of the AR reference scorer (default 2 x steps)
+//   --steps N      training updates per diffusion run (default 400)
+//   --ref-steps N  training updates of the AR reference scorer (default: steps)
 //   --seeds a,b    seeds (default 0,1)
 //   --out DIR      output folder (default out/compare)
 import * as fs from "fs";
@@ -57,12 +57,12 @@ function sizes(args: Args) {
       eval: { batchSize: 8, owtBatches: 2, wikiBatches: 2, samples: 4, sampleSteps: 4 },
     };
   }
-  const steps = args.steps ?? 300;
+  const steps = args.steps ?? 400;
   return {
-    vocab: 2048, seqLen: 64, numClusters: 32,
-    run: { preset: "cpu", model: { hidden: 64, layers: 2, heads: 4, condDim: 64 }, steps, batchSize: 16, optim: { lr: 2e-3 } } as RunSettings,
-    reference: { steps: args.refSteps ?? 2 * steps, batchSize: 16 } as RunSettings,
-    eval: { batchSize: 32, owtBatches: 4, wikiBatches: 4, samples: 32, sampleSteps: 64 },
+    vocab: 1024, seqLen: 64, numClusters: 32,
+    run: { preset: "cpu", model: { hidden: 64, layers: 2, heads: 4, condDim: 64 }, steps, batchSize: 8, optim: { lr: 1e-2 } } as RunSettings,
+    reference: { steps: args.refSteps ?? steps, batchSize: 8, optim: { lr: 3e-3 } } as RunSettings,
+    eval: { batchSize: 32, owtBatches: 4, wikiBatches: 4, samples: 16, sampleSteps: 32 },
   };
 }
 
@@ -70,6 +70,7 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const engine = await initEngine();
   const log = (m: string) => process.stderr.write(`compare: ${m}\n`);
+  const engineName = `${engine.backend} backend, ${engine.threads} threads`;
   log(describeEngine(engine));
   const s = sizes(args);
   const corpus = await openCorpus({ seqLen: s.seqLen, compactVocab: s.vocab, onProgress: null });
@@ -82,11 +83,11 @@ async function main(): Promise<void> {
   const result = runComparison({ corpus, wikitext, methods, seeds: args.seeds, run: s.run, reference: s.reference, eval: s.eval, log });
   const seconds = (Date.now() - t0) / 1000;
   const command = `npm run compare --${process.argv.slice(2).map((a) => ` ${a}`).join("")}`;
-  const meta = { ...result.meta, command, engine: describeEngine(engine), wallSeconds: seconds, gidd: "not run: the trainer has no gidd objective yet" };
+  const meta = { ...result.meta, command, engine: engineName, wallSeconds: seconds, gidd: "not run: the trainer has no gidd objective yet" };
   const md = [
     result.markdown,
     "",
-    `Measured with \`${command}\` (${seconds.toFixed(0)} s, ${describeEngine(engine)}).`,
+    `Measured with \`${command}\` (${seconds.toFixed(0)} s wall, ${engineName}).`,
     `Data: ${String(meta.data)}. Each run: ${result.meta.steps} steps x ${result.meta.batchSize} x ${result.meta.seqLen} tokens; AR reference: ${String(result.meta.referenceSteps)} steps.`,
     `PPL bounds: exp(unclipped ELBO), ${String((result.meta.owt as { estimator: string }).estimator)}; OWT validation ${String((result.meta.owt as { tokens: number }).tokens)} tokens, WikiText-2 valid ${String((result.meta.wikitext as { tokens: number }).tokens)} tokens. The AR row is its exact NLL PPL.`,
     `Gen PPL: ${String(result.meta.genPpl)}. Entropy: mean unigram entropy of a sample. GIDD+ is not in the table: the trainer has no gidd objective yet.`,

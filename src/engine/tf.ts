@@ -4,6 +4,10 @@
 // Library code still prefers functional ops (tf.reshape(x, s)) for readability across backends.
 import * as tf from "@tensorflow/tfjs";
 
+// Production mode silences tfjs's console warnings (the "install tfjs-node" banner of every cpu-class
+// backend among them); hdlm-lab reports backend choices itself through the engine report.
+tf.enableProdMode();
+
 export { tf };
 export type Tensor = tf.Tensor;
 

@@ -10,6 +10,8 @@ import { HdlmSampler } from "../samplers/hdlm-sampler";
 import { MdlmSampler } from "../samplers/mdlm-sampler";
 import type { Sampler, StepCallback } from "../samplers/sampler";
 import { validationPpl, hdlmElboScorer, mdlmElboScorer, type ElboScorer, type ValidPplResult } from "../eval/valid-ppl";
+import { arScorer, generativePpl } from "../eval/gen-ppl";
+import { unigramEntropy } from "../eval/entropy";
 import { resolveConfig, type HdlmObjective, type ObjectiveConfig, type TrainConfig, type TrainPresetName } from "../train/config";
 import { Trainer, type MetricsLine } from "../train/trainer";
 import type { TokenData } from "../train/text-data";
@@ -215,38 +217,6 @@ export function arNll(trainer: Trainer, batches: TokenBatch[]): { nll: number; t
   return { nll: sum / tokens, tokens };
 }
 
-/** Unigram entropy (nats) of one sequence's tokens. */
-export function unigramEntropy(ids: ArrayLike<number>): number {
-  const counts = new Map<number, number>();
-  for (let i = 0; i < ids.length; i++) counts.set(ids[i], (counts.get(ids[i]) ?? 0) + 1);
-  let h = 0;
-  for (const c of counts.values()) {
-    const p = c / ids.length;
-    h -= p * Math.log(p);
-  }
-  return h;
-}
-
-/**
- * Sample rows as an AR scoring batch (hdlm.md §7.2 step 1: special tokens dropped): framing ids (`drop`) are removed
- * from each row and the rest is left-aligned, padded with mask 0.
- */
-export function samplesAsBatch(rows: Int32Array[], drop: ReadonlySet<number>, seqLen: number): TokenBatch {
-  const B = rows.length;
-  const tokens = new Int32Array(B * seqLen);
-  const mask = new Int32Array(B * seqLen);
-  rows.forEach((row, b) => {
-    let j = 0;
-    for (let i = 0; i < row.length && j < seqLen; i++) {
-      if (drop.has(row[i])) continue;
-      tokens[b * seqLen + j] = row[i];
-      mask[b * seqLen + j] = 1;
-      j++;
-    }
-  });
-  return { tokens, mask, batchSize: B, seqLen };
-}
-
 /** Draws `count` unconditional samples of length `seqLen` from a trained diffusion model. */
 export function drawSamples(trainer: Trainer, sampler: Sampler, count: number, seed: number, onStep?: StepCallback): Int32Array[] {
   const { params, model } = trainer;
@@ -355,6 +325,12 @@ export function runComparison(config: CompareConfig): ComparisonResult {
     });
     log(`AR reference: OWT PPL ${Math.exp(refOwt.nll).toFixed(2)}, WikiText-2 PPL ${Math.exp(refWiki.nll).toFixed(2)} (${ref.seconds.toFixed(0)} s)`);
 
+    // hdlm.md §7.2 with the AR model trained above as the scorer (framing ids dropped, all but the first token scored).
+    const genScorer = arScorer((x, mask) => arForward(ref.trainer.params, ref.trainer.model, x, mask), {
+      name: `AR reference (${refCfg.steps} steps, same corpus)`,
+      vocabSize: corpus.vocabSize,
+      seqLen: L,
+    });
     for (const m of methods) {
       for (const s of seeds) {
         const cfg = runConfig(run, m.objective, s, L);
@@ -366,8 +342,8 @@ export function runComparison(config: CompareConfig): ComparisonResult {
           owtMeta = { tokens: o.tokens, estimator: o.estimator };
           if (w !== null) wikiMeta = { tokens: w.tokens, estimator: w.estimator };
           const sampleRows = drawSamples(tr.trainer, sampler, ev.samples, seed + 1000 * s);
-          const gen = arNll(ref.trainer, [samplesAsBatch(sampleRows, drop, L)]);
-          const entropy = sampleRows.reduce((a, r) => a + unigramEntropy(r), 0) / sampleRows.length;
+          const gen = generativePpl(sampleRows, genScorer, { keep: (id) => !drop.has(id) });
+          const entropy = unigramEntropy(sampleRows);
           if (samples[m.name] === undefined) samples[m.name] = sampleRows.slice(0, 3).map((r) => corpus.decode(r));
           const row: CompareRow = {
             method: m.name,
@@ -379,7 +355,7 @@ export function runComparison(config: CompareConfig): ComparisonResult {
             owtTokens: o.tokens,
             wikiPpl: w?.ppl ?? NaN,
             wikiTokens: w?.tokens ?? 0,
-            genPpl: Math.exp(gen.nll),
+            genPpl: gen.genPpl,
             entropy,
             trainSeconds: tr.seconds,
           };

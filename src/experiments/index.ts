@@ -11,8 +11,6 @@ export {
   evalBatches,
   diffusionPpl,
   arNll,
-  unigramEntropy,
-  samplesAsBatch,
   drawSamples,
   summarizeComparison,
   comparisonMarkdown,

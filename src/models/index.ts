@@ -6,4 +6,4 @@ export { initParams, initDiffusionEmbedding, countParams, disposeParams, param }
 export type { Params } from "./params";
 export { ditForward, arForward, block } from "./transformer";
 export type { DiTOutput } from "./transformer";
-export { layerNorm, modulate, geluTanh, silu, dense, timestepEmbedding, rotaryTables, applyRotary, attentionBias, attention } from "./layers";
+export { layerNorm, modulate, geluTanh, geluTanhAutodiff, silu, dense, timestepEmbedding, rotaryTables, applyRotary, attentionBias, attention } from "./layers";

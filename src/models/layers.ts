@@ -14,10 +14,36 @@ export function modulate(x: tf.Tensor3D, shift: tf.Tensor3D, scale: tf.Tensor3D)
   return tf.add(tf.mul(x, tf.add(scale, 1)), shift) as tf.Tensor3D;
 }
 
-/** tanh approximation of GELU (PyTorch `approximate="tanh"`). */
-export function geluTanh<T extends tf.Tensor>(x: T): T {
-  const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.mul(x, tf.mul(x, x)))));
+const GELU_K = Math.sqrt(2 / Math.PI);
+
+/** tanh-GELU by plain autodiff (reference for tests; keeps every intermediate for the backward pass). */
+export function geluTanhAutodiff<T extends tf.Tensor>(x: T): T {
+  const inner = tf.mul(GELU_K, tf.add(x, tf.mul(0.044715, tf.mul(x, tf.mul(x, x)))));
   return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner))) as T;
+}
+
+const geluTanhCustom = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([x]);
+  return {
+    value: geluTanhAutodiff(x),
+    // d/dx 0.5x(1 + tanh u) = 0.5(1 + tanh u) + 0.5x(1 − tanh² u)·k(1 + 3·0.044715x²), u = k(x + 0.044715x³).
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [s] = saved;
+      const x2 = tf.mul(s, s);
+      const th = tf.tanh(tf.mul(GELU_K, tf.mul(s, tf.add(1, tf.mul(0.044715, x2)))));
+      const dinner = tf.mul(GELU_K, tf.add(1, tf.mul(3 * 0.044715, x2)));
+      const d = tf.add(tf.mul(0.5, tf.add(1, th)), tf.mul(tf.mul(0.5, s), tf.mul(tf.sub(1, tf.square(th)), dinner)));
+      return [tf.mul(dy, d)];
+    },
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]);
+
+/**
+ * tanh approximation of GELU (PyTorch `approximate="tanh"`), `0.5x(1 + tanh(√(2/π)(x + 0.044715x³)))`, with an
+ * analytic gradient that saves only x (autodiff would keep eight (N, 4d) intermediates per MLP for the backward pass).
+ */
+export function geluTanh<T extends tf.Tensor>(x: T): T {
+  return geluTanhCustom(x) as T;
 }
 
 /** SiLU `x * sigmoid(x)`. */

@@ -77,6 +77,11 @@ export interface TrainConfig {
   /** Total optimiser updates. */
   steps: number;
   batchSize: number;
+  /**
+   * Sequences per forward/backward pass (gradient accumulation over batchSize / microBatch passes; 0 = the whole
+   * batch). Bounds activation memory (wasm's heap stops at 4 GB). Each micro-batch draws its own low-discrepancy t.
+   */
+  microBatch: number;
   model: TrainModelConfig;
   objective: ObjectiveConfig;
   data: DataConfig;
@@ -105,12 +110,13 @@ type Overrides = Omit<TrainConfig, "preset" | "model" | "optim" | "objective" | 
 /** Preset defaults: model sizes from hdlm.md §8.1, step counts and warmup scaled down for CPU (hdlm.md §8.2). */
 export const TRAIN_PRESETS: Record<TrainPresetName, { model: ModelPresetName } & Overrides> = {
   tiny: {
-    model: "tiny", seed: 0, steps: 200, batchSize: 8, optim: { lr: 3e-3, warmupSteps: 10 },
+    model: "tiny", seed: 0, steps: 200, batchSize: 8, microBatch: 0, optim: { lr: 3e-3, warmupSteps: 10 },
     data: { files: ["data/openwebtext/owt-subset-003.jsonl.gz"], vocabSize: 512, maxDocs: 0, valFraction: 0.1 },
     timeSampling: "low-discrepancy", tEps: 1e-4, logEvery: 1, evalEvery: 50, evalBatches: 2, checkpointEvery: 50, sampleEvery: 0,
   },
   cpu: {
-    model: "cpu", seed: 0, steps: 5000, batchSize: 16, optim: { warmupSteps: 200 },
+    // Two passes of 8 sequences: the HDLM step at batch 16 x 128 with V = 8192 exceeds wasm's 4 GB heap in one pass.
+    model: "cpu", seed: 0, steps: 5000, batchSize: 16, microBatch: 8, optim: { warmupSteps: 200 },
     data: {
       files: ["data/openwebtext/owt-subset-000.jsonl.gz", "data/openwebtext/owt-subset-001.jsonl.gz", "data/openwebtext/owt-subset-002.jsonl.gz", "data/openwebtext/owt-subset-004.jsonl.gz"],
       vocabSize: 8192, maxDocs: 0, valFraction: 0.05,
@@ -118,7 +124,7 @@ export const TRAIN_PRESETS: Record<TrainPresetName, { model: ModelPresetName } &
     timeSampling: "low-discrepancy", tEps: 1e-4, logEvery: 10, evalEvery: 250, evalBatches: 8, checkpointEvery: 250, sampleEvery: 0,
   },
   small: {
-    model: "small", seed: 0, steps: 1000000, batchSize: 512, optim: { warmupSteps: 10000 },
+    model: "small", seed: 0, steps: 1000000, batchSize: 512, microBatch: 32, optim: { warmupSteps: 10000 },
     data: {
       files: ["data/openwebtext/owt-subset-000.jsonl.gz", "data/openwebtext/owt-subset-001.jsonl.gz", "data/openwebtext/owt-subset-002.jsonl.gz", "data/openwebtext/owt-subset-004.jsonl.gz"],
       vocabSize: 50257, maxDocs: 0, valFraction: 0.05,
@@ -174,7 +180,7 @@ function opt<T>(o: Record<string, unknown>, key: string, path: string, fallback:
   return o[key] === undefined ? fallback : check(o[key], `${path}.${key}`);
 }
 
-const TOP = ["preset", "seed", "runDir", "steps", "batchSize", "model", "objective", "data", "optim", "timeSampling", "tEps", "logEvery", "evalEvery", "evalBatches", "checkpointEvery", "sampleEvery"] as const;
+const TOP = ["preset", "seed", "runDir", "steps", "batchSize", "microBatch", "model", "objective", "data", "optim", "timeSampling", "tEps", "logEvery", "evalEvery", "evalBatches", "checkpointEvery", "sampleEvery"] as const;
 
 const HDLM_FIELDS = ["kind", "gamma", "numClusters", "clusterFile", "xi", "minLossWeight", "maxLossWeight", "hardTraining"];
 
@@ -217,7 +223,8 @@ function objective(v: unknown, path: string): ObjectiveConfig {
 
 /**
  * Validates a raw config object (parsed JSON) and resolves it against its preset. Every error names the field path
- * (e.g. `config.optim.lr must be a number in (0, 1], got "1e-3"`). `source` prefixes messages (the file name).
+ * (e.g. `config.optim.lr must be a number in (0, 1], got "1e-3"`). `source` names the root of the paths.
+ * A missing `preset` means "tiny".
  */
 export function resolveConfig(raw: unknown, source = "config"): TrainConfig {
   try {
@@ -273,6 +280,7 @@ export function resolveConfig(raw: unknown, source = "config"): TrainConfig {
       runDir: opt(o, "runDir", source, `runs/${preset}`, string),
       steps: opt(o, "steps", source, P.steps, (v, p) => integer(v, p, 1)),
       batchSize: opt(o, "batchSize", source, P.batchSize, (v, p) => integer(v, p, 1)),
+      microBatch: opt(o, "microBatch", source, P.microBatch, (v, p) => integer(v, p, 0)),
       model,
       objective: objective(o.objective, `${source}.objective`),
       data,
@@ -285,6 +293,9 @@ export function resolveConfig(raw: unknown, source = "config"): TrainConfig {
       checkpointEvery: opt(o, "checkpointEvery", source, P.checkpointEvery, (v, p) => integer(v, p, 0)),
       sampleEvery: opt(o, "sampleEvery", source, P.sampleEvery, (v, p) => integer(v, p, 0)),
     };
+    if (cfg.microBatch > 0 && cfg.batchSize % cfg.microBatch !== 0) {
+      fail(`${source}.microBatch`, `must divide batchSize (${cfg.batchSize}), got ${cfg.microBatch}`);
+    }
     return cfg;
   } catch (e) {
     if (e instanceof ConfigError) throw new Error(e.message);
@@ -301,5 +312,9 @@ export function loadConfig(file: string): TrainConfig {
   } catch (e) {
     throw new Error(`config file ${file} is not valid JSON: ${(e as Error).message}`);
   }
-  return resolveConfig(raw, file);
+  try {
+    return resolveConfig(raw);
+  } catch (e) {
+    throw new Error(`${file}: ${(e as Error).message}`);
+  }
 }

@@ -92,21 +92,40 @@ export class Trainer {
     return { tokens: tf.tensor2d(b.tokens, [b.batchSize, b.seqLen], "int32"), mask: tf.tensor2d(b.mask, [b.batchSize, b.seqLen], "float32") };
   }
 
-  /** Runs update `step + 1` and returns its train metrics line (not yet written). */
+  /**
+   * Runs update `step + 1` and returns its train metrics line (not yet written). With `microBatch` the batch is
+   * split into equal chunks whose gradients and losses are averaged before one optimiser update.
+   */
   trainStep(): Extract<MetricsLine, { split: "train" }> {
     const k = this.step + 1;
     const { batchSize: B, seed } = this.config;
     const T = this.model.seqLen;
+    const mb = this.config.microBatch > 0 ? this.config.microBatch : B;
+    const chunks = B / mb;
     const batch = this.data.batch("train", k - 1, B, T, seed);
     const vars = Object.entries(this.params);
     const out = tf.tidy(() => {
-      const bt = this.tensors(batch);
       const rng = streamRng(seed, k, STREAM.noise);
-      const { value, grads } = tf.variableGrads(() => this.objective.loss(this.params, this.model, bt, rng, true), vars.map(([, v]) => v));
-      const named: Record<string, tf.Tensor> = {};
-      for (const [name, v] of vars) if (grads[v.name] !== undefined) named[name] = grads[v.name];
-      const info = this.optimizer.apply(named);
-      return { loss: value.dataSync()[0], ...info };
+      const sum: Record<string, tf.Tensor> = {};
+      let loss = 0;
+      for (let c = 0; c < chunks; c++) {
+        const rows = { tokens: batch.tokens.subarray(c * mb * T, (c + 1) * mb * T), mask: batch.mask.subarray(c * mb * T, (c + 1) * mb * T), batchSize: mb, seqLen: T };
+        const bt = this.tensors(rows);
+        const { value, grads } = tf.variableGrads(() => this.objective.loss(this.params, this.model, bt, rng, true), vars.map(([, v]) => v));
+        loss += value.dataSync()[0] / chunks;
+        for (const [name, v] of vars) {
+          const g = grads[v.name];
+          if (g === undefined) continue;
+          const scaled = chunks === 1 ? g : tf.mul(g, 1 / chunks);
+          const prev = sum[name];
+          sum[name] = prev === undefined ? scaled : tf.add(prev, scaled);
+          if (prev !== undefined) prev.dispose();
+          if (scaled !== g) g.dispose();
+        }
+        tf.dispose([value, bt.tokens, bt.mask]);
+      }
+      const info = this.optimizer.apply(sum);
+      return { loss, ...info };
     });
     this.step = k;
     return { step: k, split: "train", loss: out.loss, lr: out.lr, gradNorm: out.gradNorm, tokens: k * B * T };
@@ -175,7 +194,13 @@ export class Trainer {
 /** Keeps the metrics lines with step <= `step` (lines a killed run wrote after its last checkpoint are dropped). */
 function truncateMetrics(file: string, step: number): void {
   if (!fs.existsSync(file)) return;
-  const kept = fs.readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== "" && (JSON.parse(l) as MetricsLine).step <= step);
+  const kept = fs.readFileSync(file, "utf8").split("\n").filter((l) => {
+    try {
+      return (JSON.parse(l) as MetricsLine).step <= step;
+    } catch {
+      return false; // an empty line, or a line torn by the kill
+    }
+  });
   const tmp = `${file}.tmp-${process.pid}`;
   fs.writeFileSync(tmp, kept.map((l) => l + "\n").join(""));
   fs.renameSync(tmp, file);

@@ -1,5 +1,5 @@
 // Test helpers for src/models: random perturbation of every parameter (so zero-initialised heads and gates do not
-// hide bugs), max-abs differences, and reading tensors as plain arrays.
+// hide bugs) and max-abs differences of arrays.
 import { tf } from "../../src/engine";
 import { Params } from "../../src/models";
 import { SeededRng } from "../../src/processes/rng";

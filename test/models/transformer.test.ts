@@ -3,7 +3,7 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { initEngine, tf } from "../../src/engine";
-import { modelConfig, initParams, ditForward, arForward, initDiffusionEmbedding, countParams, disposeParams, rotaryTables, applyRotary, Params, ModelConfig } from "../../src/models";
+import { modelConfig, initParams, ditForward, arForward, initDiffusionEmbedding, countParams, disposeParams, rotaryTables, applyRotary, geluTanh, geluTanhAutodiff, Params, ModelConfig } from "../../src/models";
 import { perturb, maxAbsDiff } from "./helpers";
 
 before(async () => {
@@ -172,4 +172,19 @@ test("forward passes leak no tensors", () => {
   for (let i = 0; i < 3; i++) run();
   assert.equal(tf.memory().numTensors, n0);
   disposeParams(p);
+});
+
+test("tanh-GELU: values match the formula and the analytic gradient matches autodiff", () => {
+  const xs = [-4, -1.5, -0.3, 0, 0.2, 1, 2.5, 6];
+  const x = tf.tensor1d(xs);
+  const y = geluTanh(x).dataSync();
+  xs.forEach((v, i) => {
+    const ref = 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)));
+    assert.ok(Math.abs(y[i] - ref) < 1e-6, `gelu(${v}) = ${y[i]} vs ${ref}`);
+  });
+  const w = tf.tensor1d([1, -2, 0.5, 3, -1, 0.25, 2, -0.5]);
+  const g1 = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(geluTanh(t), w)))(x).dataSync();
+  const g2 = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(geluTanhAutodiff(t), w)))(x).dataSync();
+  for (let i = 0; i < xs.length; i++) assert.ok(Math.abs(g1[i] - g2[i]) < 1e-5, `grad at ${xs[i]}: ${g1[i]} vs ${g2[i]}`);
+  tf.dispose([x, w]);
 });

@@ -1,4 +1,5 @@
 // Tests of checkpoint files: exact round trip, atomic replacement, and detection of corrupt or truncated files.
+// Corruption is simulated by flipping single bytes in the header, the tensor data and the checksum itself.
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "fs";

@@ -1,4 +1,5 @@
-// Tests of config validation and preset resolution: every bad field gives an error naming its path.
+// Tests of config validation and preset resolution: every bad field gives an error naming its path,
+// and loadConfig prefixes the file name.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "fs";
@@ -46,7 +47,7 @@ test("loadConfig names the file in its errors", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hdlm-config-"));
   const f = path.join(dir, "run.json");
   fs.writeFileSync(f, JSON.stringify({ ...ok, model: { layers: 0 } }));
-  assert.throws(() => loadConfig(f), (e: Error) => e.message.startsWith(`${f}.model.layers must be an integer >= 1`));
+  assert.throws(() => loadConfig(f), (e: Error) => e.message.startsWith(`${f}: config.model.layers must be an integer >= 1`));
   fs.writeFileSync(f, "{ not json");
   assert.throws(() => loadConfig(f), new RegExp(`config file ${f.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} is not valid JSON`));
   assert.throws(() => loadConfig(path.join(dir, "missing.json")), /does not exist/);

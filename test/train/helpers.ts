@@ -1,5 +1,5 @@
 // Test helpers for src/train: real OpenWebText data (the smallest bundled file, GPT-2 ids mapped to a compact
-// vocabulary), tiny configs in temporary run folders, and reading checkpoints' tensors for comparison.
+// vocabulary) and tiny configs in temporary run folders.
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";

@@ -95,3 +95,38 @@ test("rowCrossEntropy: value and analytic gradient equal tf.logSumExp-based auto
   // Row 3 has uniform logits: CE = ln 4.
   assert.ok(Math.abs(rowCrossEntropy(l, y).dataSync()[2] - Math.log(4)) < 1e-6);
 });
+
+test("the samples hook runs every sampleEvery steps and metrics go to onMetrics and metrics.jsonl", async () => {
+  const dir = tmpDir("hdlm-hook-");
+  const sampledAt: number[] = [];
+  const seen: string[] = [];
+  const cfg = tinyConfig(dir, { steps: 6, sampleEvery: 2, logEvery: 3, evalEvery: 0, checkpointEvery: 0 });
+  await train(cfg, { data: smallOwt(), progress: false, hooks: { sample: (t) => void sampledAt.push(t.step), onMetrics: (l) => void seen.push(`${l.split}@${l.step}`) } });
+  assert.deepEqual(sampledAt, [2, 4, 6]);
+  assert.deepEqual(seen, ["train@3", "train@6", "val@6"]);
+  const lines = fs.readFileSync(path.join(dir, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  assert.deepEqual(lines.map((l) => `${l.split}@${l.step}`), seen);
+  assert.equal(lines[1].tokens, 6 * 4 * 16);
+});
+
+test("micro-batches: gradient accumulation over 2 x 2 sequences matches one pass over 4 (AR, no random draws)", () => {
+  const run = (microBatch: number) => {
+    const trainer = new Trainer(tinyConfig(tmpDir("hdlm-micro-"), { steps: 3, microBatch }), smallOwt());
+    const losses = [trainer.trainStep(), trainer.trainStep()].map((l) => [l.loss, l.gradNorm]);
+    const params = Object.fromEntries(Object.entries(trainer.params).map(([n, v]) => [n, Array.from(v.dataSync())]));
+    trainer.dispose();
+    return { losses, params };
+  };
+  const whole = run(0);
+  const split = run(2);
+  for (let i = 0; i < 2; i++) {
+    assert.ok(Math.abs(whole.losses[i][0] - split.losses[i][0]) < 1e-5, `loss ${whole.losses[i]} vs ${split.losses[i]}`);
+    assert.ok(Math.abs(whole.losses[i][1] - split.losses[i][1]) < 1e-4 * whole.losses[i][1], `grad norm ${whole.losses[i]} vs ${split.losses[i]}`);
+  }
+  for (const n of Object.keys(whole.params)) assert.ok(maxAbsDiffArr(whole.params[n], split.params[n]) < 1e-5, n);
+  assert.throws(() => tinyConfig(tmpDir("hdlm-micro-"), { microBatch: 3 }), /config\.microBatch must divide batchSize \(4\), got 3/);
+});
+
+function maxAbsDiffArr(a: number[], b: number[]): number {
+  return a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
+}

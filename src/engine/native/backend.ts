@@ -3,7 +3,7 @@
 import * as os from "os";
 import { tf } from "../tf";
 import { Addon, BIN, UN } from "./addon";
-import { KernelFn } from "./storage";
+import { CpuLikeBackend, KernelFn } from "./storage";
 import { batchMatMulKernel, fusedMatMulKernel } from "./kernels-matmul";
 import { BINARY_KERNELS, UNARY_KERNELS, addNKernel, binaryKernel, castKernel, selectKernel, unaryKernel } from "./kernels-elementwise";
 import { gatherKernel, segmentSumKernel, transposeKernel } from "./kernels-layout";
@@ -46,30 +46,42 @@ function nativeKernels(addon: Addon): Record<string, (fallback: KernelFn) => Ker
   return table;
 }
 
-/** Checks a small matmul, a broadcast add and a transpose on the new backend against plain JS loops. */
+/**
+ * Checks a small matmul, a transpose and a broadcast add on the new backend against plain JS loops.
+ * Runs the kernels directly on the backend instance, so the globally active backend is never switched.
+ */
 function selfCheck(backendName: string): void {
-  const prev = tf.getBackend();
-  tf.setBackend(backendName);
+  const b = tf.findBackend(backendName) as CpuLikeBackend | null;
+  if (b === null) throw new Error(`backend ${backendName} did not initialise`);
+  const run = (name: string, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap): tf.TensorInfo => {
+    const k = tf.getKernel(name, backendName);
+    if (k === undefined) throw new Error(`kernel ${name} missing on ${backendName}`);
+    return k.kernelFunc({ inputs, backend: b, attrs }) as tf.TensorInfo;
+  };
+  const m = 3, k = 5, n = 4;
+  const av = Float32Array.from({ length: m * k }, (_, i) => ((i * 7) % 11) / 11 - 0.4);
+  const bv = Float32Array.from({ length: k * n }, (_, i) => ((i * 5) % 13) / 13 - 0.5);
+  const made: tf.TensorInfo[] = [];
+  const keep = (t: tf.TensorInfo): tf.TensorInfo => (made.push(t), t);
   try {
-    const m = 3, k = 5, n = 4;
-    const av = Float32Array.from({ length: m * k }, (_, i) => ((i * 7) % 11) / 11 - 0.4);
-    const bv = Float32Array.from({ length: k * n }, (_, i) => ((i * 5) % 13) / 13 - 0.5);
-    const got = tf.tidy(() => {
-      const c = tf.matMul(tf.tensor2d(av, [m, k]), tf.tensor2d(bv, [k, n]));
-      const d = tf.add(tf.transpose(c), tf.tensor2d([[1], [2], [3], [4]]));
-      return d.dataSync() as Float32Array;
-    });
+    const a = keep(b.makeTensorInfo([m, k], "float32", av));
+    const bb = keep(b.makeTensorInfo([k, n], "float32", bv));
+    const bias = keep(b.makeTensorInfo([n, 1], "float32", Float32Array.from([1, 2, 3, 4])));
+    const c = keep(run("BatchMatMul", { a, b: bb }, { transposeA: false, transposeB: false }));
+    const ct = keep(run("Transpose", { x: c }, { perm: [1, 0] }));
+    const d = keep(run("Add", { a: ct, b: bias }, {}));
+    const got = b.readSync(d.dataId) as Float32Array;
     for (let j = 0; j < n; j++)
       for (let i = 0; i < m; i++) {
         let s = 0;
         for (let t = 0; t < k; t++) s += av[i * k + t] * bv[t * n + j];
         const want = s + j + 1;
-        if (Math.abs(got[j * m + i] - want) > 1e-4 * (1 + Math.abs(want))) {
+        if (!(Math.abs(got[j * m + i] - want) <= 1e-4 * (1 + Math.abs(want)))) {
           throw new Error(`self-check mismatch at [${j},${i}]: ${got[j * m + i]} vs ${want}`);
         }
       }
   } finally {
-    if (prev !== backendName && prev !== undefined && tf.findBackend(prev) !== null) tf.setBackend(prev);
+    for (const t of made) b.disposeData(t.dataId);
   }
 }
 

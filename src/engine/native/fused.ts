@@ -2,6 +2,7 @@
 // On the "native" backend each runs as one C++ pass; on any other backend it is the same math in tfjs ops.
 import { tf } from "../tf";
 import { Addon, UN, loadAddon } from "./addon";
+import { linear } from "../matmul";
 
 /** A named tensor as optimisers exchange them (tfjs's NamedTensor). */
 type Named = { name: string; tensor: tf.Tensor };
@@ -111,6 +112,75 @@ export function weightedCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D, 
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return op(logits) as tf.Tensor1D;
+}
+
+/**
+ * A dense layer `x @ w + bias` over the last axis of x: `[..., k] x [k, n] + [n] -> [..., n]`.
+ * On native: the bias is written first and sgemm accumulates onto it; the gradient is two sgemms and a column sum.
+ * Elsewhere: `linear` (the fast-path matmul of src/engine/matmul.ts) plus a broadcast add.
+ */
+export function linearBias(x: tf.Tensor, w: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor {
+  const k = x.shape[x.rank - 1];
+  const [wk, n] = w.shape;
+  if (k !== wk) throw new Error(`linearBias: input width ${k} does not match weight rows ${wk}`);
+  if (bias.size !== n) throw new Error(`linearBias: bias must have ${n} elements (weight columns), got ${bias.size}`);
+  const lead = x.shape.slice(0, -1);
+  const addon = activeAddon();
+  if (addon === null || x.dtype !== "float32" || w.dtype !== "float32" || bias.dtype !== "float32") {
+    return tf.add(linear(x, w), bias);
+  }
+  const m = k === 0 ? lead.reduce((a, b) => a * b, 1) : x.size / k;
+  const op = tf.customGrad(((xi: tf.Tensor, wi: tf.Tensor, bi: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([xi, wi]);
+    const out = new Float32Array(m * n);
+    if (out.length > 0) addon.linearBias(f32Values(xi)!, f32Values(wi)!, f32Values(bi)!, out, m, k, n);
+    return {
+      value: tf.tensor(out, [...lead, n]),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const dx = new Float32Array(m * k);
+        const dw = new Float32Array(k * n);
+        const db = new Float32Array(n);
+        addon.linearBiasGrad(f32Values(saved[0])!, f32Values(saved[1])!, f32Values(dy)!, dx, dw, db, m, k, n);
+        return [tf.tensor(dx, saved[0].shape), tf.tensor(dw, [k, n]), tf.tensor(db, [n])];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(x, w, bias) as tf.Tensor;
+}
+
+/**
+ * Bidirectional multi-head self-attention from a fused QKV projection: `qkv` is [B, T, 3D] (q | k | v along the last
+ * axis, heads of width D/H contiguous in each); returns softmax(q kᵀ / sqrt(D/H)) v per head, merged back to [B, T, D].
+ * On native, Q, K and V are read in place with strided sgemm (no transposes) and the gradient is one fused pass.
+ */
+export function attention(qkv: tf.Tensor3D, heads: number): tf.Tensor3D {
+  const [b, t, d3] = qkv.shape;
+  if (d3 % 3 !== 0 || (d3 / 3) % heads !== 0) throw new Error(`attention: last dim of qkv (${d3}) must be 3 x heads (${heads}) x head width`);
+  const d = d3 / 3;
+  const dh = d / heads;
+  const scale = 1 / Math.sqrt(dh);
+  const addon = activeAddon();
+  if (addon === null || qkv.dtype !== "float32") {
+    const split = tf.transpose(tf.reshape(qkv, [b, t, 3, heads, dh]), [2, 0, 3, 1, 4]);
+    const [q, k, v] = tf.unstack(split, 0);
+    const att = tf.matMul(tf.softmax(tf.mul(tf.matMul(q, k, false, true), scale)), v);
+    return tf.reshape(tf.transpose(att, [0, 2, 1, 3]), [b, t, d]) as tf.Tensor3D;
+  }
+  const op = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+    const out = new Float32Array(b * t * d);
+    const probs = new Float32Array(b * heads * t * t);
+    if (out.length > 0) addon.attention(f32Values(x)!, out, probs, b, t, heads, dh, scale);
+    save([x, tf.tensor(probs, [b, heads, t, t])]);
+    return {
+      value: tf.tensor(out, [b, t, d]),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const dx = new Float32Array(b * t * d3);
+        if (dx.length > 0) addon.attentionGrad(f32Values(saved[0])!, f32Values(saved[1])!, f32Values(dy)!, dx, b, t, heads, dh, scale);
+        return [tf.tensor(dx, [b, t, d3])];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(qkv) as tf.Tensor3D;
 }
 
 /**

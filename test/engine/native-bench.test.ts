@@ -1,0 +1,21 @@
+// `npm run bench -- --smoke` (what CI runs): tiny matmul table and training step on every available backend,
+// with numpy/PyTorch references when present; it must finish and end with the two ratio lines (speed is not asserted).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+
+test("bench --smoke runs and ends with the training and matmul ratio lines", () => {
+  const root = path.resolve(__dirname, "..", "..");
+  const r = spawnSync(process.execPath, ["--import", "tsx", "bench/index.ts", "--smoke"], { cwd: root, encoding: "utf8", timeout: 240_000, env: { ...process.env, HDLM_BACKEND: "" } });
+  assert.equal(r.status, 0, `bench exited with ${r.status}: ${r.stderr}`);
+  const lines = r.stdout.trim().split("\n");
+  assert.match(lines[lines.length - 2], /^training ratio vs PyTorch: (\d+\.\d{3}|n\/a)$/);
+  assert.match(lines[lines.length - 1], /^matmul ratio vs OpenBLAS: (\d+\.\d{3}|n\/a)$/);
+  assert.match(r.stdout, /matmul GFLOP\/s/);
+  assert.match(r.stdout, /reference training step: B2 T8 D16 H2 L2 V32/);
+  // Every backend trained the same tiny model from the same seed: equal last losses (to the printed 4 decimals).
+  const losses = [...r.stdout.matchAll(/^tfjs (\w+) .* (\d+\.\d{4})$/gm)].map((m) => m[2]);
+  assert.ok(losses.length >= 2, `expected at least two tfjs backends in:\n${r.stdout}`);
+  assert.equal(new Set(losses).size, 1, `backends disagree on the loss: ${losses}`);
+});
