@@ -14,3 +14,4 @@ export { streamRng, hash32, STREAM } from "./streams";
 export { Progress } from "./progress";
 export { Trainer, train } from "./trainer";
 export type { MetricsLine, TrainHooks, TrainOptions, TrainResult } from "./trainer";
+export { paramGrads } from "./grads";

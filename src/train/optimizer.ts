@@ -90,6 +90,9 @@ export class AdamW {
   apply(grads: Record<string, tf.Tensor>): StepInfo {
     const c = this.config;
     const names = Object.keys(this.params);
+    for (const key of Object.keys(grads)) {
+      if (!(key in this.params)) throw new Error(`AdamW.apply: gradient "${key}" names no parameter (keys must be parameter names, e.g. from paramGrads(), not tf.Variable names)`);
+    }
     const gradNorm = tf.tidy(() => {
       const sq = names.filter((n) => grads[n] !== undefined).map((n) => tf.sum(tf.square(grads[n])));
       return sq.length === 0 ? 0 : Math.sqrt(tf.addN(sq).dataSync()[0]);
