@@ -2,7 +2,7 @@
 // matmul GFLOP/s and the reference training step for every available backend vs numpy's OpenBLAS and PyTorch.
 // The last two lines are always `training ratio vs PyTorch: <x>` and `matmul ratio vs OpenBLAS: <x>`.
 import * as os from "os";
-import { tf, initEngine, describeEngine, BACKENDS, BackendName, EngineReport } from "../src/engine";
+import { tf, initEngine, describeEngine, setExplicitTranspose, BACKENDS, BackendName, EngineReport } from "../src/engine";
 import { matmulCases, timeMatmulsNumpy, timeMatmulsTfjs } from "./matmul";
 import { REFERENCE_CONFIG, TINY_CONFIG, forwardFlops, parameterCount } from "./reference-model";
 import { TorchReference, TrainResult, median, timeTraining } from "./train";
@@ -80,24 +80,35 @@ async function main(): Promise<void> {
 
   if (o.what !== "train") {
     const cases = matmulCases(o.smoke);
-    const warm = o.smoke ? 1 : 2;
-    const runs = o.smoke ? 3 : 5;
-    const perBackend: number[][] = [];
-    for (const r of reports) {
-      if (!o.smoke && r.backend === "cpu") {
-        perBackend.push(cases.map(() => NaN));
-        continue;
-      }
-      await tf.setBackend(r.backend);
-      perBackend.push(timeMatmulsTfjs(cases, warm, runs));
-    }
+    const warm = 1;
+    const runs = 3;
+    const rounds = o.smoke ? 1 : 3;
     const blasThreads = primary.threads > 0 ? primary.threads : os.cpus().length;
-    const np = timeMatmulsNumpy(o.python, cases, warm, runs, blasThreads);
-    const npCol = "error" in np ? cases.map(() => NaN) : np.gflops;
+    // Rounds alternate every tfjs backend with numpy, so a busy spell on a shared machine hits all engines alike.
+    const perRound: number[][][] = reports.map(() => []);
+    const npRounds: number[][] = [];
+    let np: ReturnType<typeof timeMatmulsNumpy> = { error: "not run" };
+    for (let round = 0; round < rounds; round++) {
+      for (let bi = 0; bi < reports.length; bi++) {
+        const r = reports[bi];
+        if (!o.smoke && r.backend === "cpu") {
+          perRound[bi].push(cases.map(() => NaN));
+          continue;
+        }
+        await tf.setBackend(r.backend);
+        setExplicitTranspose(r.backend === "wasm");
+        perRound[bi].push(timeMatmulsTfjs(cases, warm, runs));
+      }
+      np = timeMatmulsNumpy(o.python, cases, warm, runs, blasThreads);
+      if ("error" in np) break;
+      npRounds.push(np.gflops);
+    }
+    const perBackend = perRound.map((rs) => cases.map((_, i) => median(rs.map((x) => x[i]))));
+    const npCol = "error" in np ? cases.map(() => NaN) : cases.map((_, i) => median(npRounds.map((x) => x[i])));
     const pi = reports.indexOf(primary);
     const ratios = cases.map((_, i) => perBackend[pi][i] / npCol[i]);
     log("");
-    log(`matmul GFLOP/s (float32, median of ${runs} after ${warm} warm-up${warm > 1 ? "s" : ""}; numpy OpenBLAS with ${blasThreads} threads)`);
+    log(`matmul GFLOP/s (float32; per round the median of ${runs} runs after ${warm} warm-up, then the median over ${rounds} alternating round${rounds > 1 ? "s" : ""}; numpy OpenBLAS with ${blasThreads} threads)`);
     log(table(["case", ...reports.map((r) => r.backend), "numpy", `${primary.backend}/numpy`], cases.map((c, i) => [c.name, ...perBackend.map((p) => fmt(p[i])), fmt(npCol[i]), fmt(ratios[i], 2)])));
     if ("error" in np) log(`  numpy reference skipped: ${np.error}`);
     else log(`  reference: ${np.version}`);

@@ -28,6 +28,8 @@ extern "C" char* openblas_get_corename(void);
 namespace {
 
 hdlm::Pool* gPool = nullptr;
+// Matmul threading: 0 = split over the pool (OpenBLAS single-threaded per chunk); n > 0 = OpenBLAS's own n threads.
+int gBlasThreads = 0;
 
 // Row reductions with 8 independent accumulators, so GCC vectorises them without -ffast-math.
 inline float rowMax(const float* x, int64_t n) {
@@ -133,7 +135,7 @@ void gemmSplit(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* A
   const CBLAS_TRANSPOSE TA = ta ? CblasTrans : CblasNoTrans, TB = tb ? CblasTrans : CblasNoTrans;
   hdlm::Pool& pool = *gPool;
   const double flops = 2.0 * m * n * k;
-  if (pool.threads() == 1 || flops < 2e6 || (m < 2 * pool.threads() && n < 2 * pool.threads())) {
+  if (gBlasThreads > 0 || pool.threads() == 1 || flops < 2e6 || (m < 2 * pool.threads() && n < 2 * pool.threads())) {
     cblas_sgemm(CblasRowMajor, TA, TB, m, n, k, 1.0f, A, lda, B, ldb, beta, C, ldc);
     return;
   }
@@ -172,7 +174,7 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
   auto bAt = [&](int64_t i) { return B + (bOff ? static_cast<int64_t>(bOff[i]) : i * k * n); };
   const double flops = 2.0 * m * n * k;
   hdlm::Pool& pool = *gPool;
-  if (pool.threads() > 1 && batch >= 2 * pool.threads() && flops * batch > 2e6) {
+  if (gBlasThreads == 0 && pool.threads() > 1 && batch >= 2 * pool.threads() && flops * batch > 2e6) {
     // Many small products: whole batch entries per chunk.
     hdlm::parallelFor(pool, batch, flops, [&](int64_t b0, int64_t b1) {
       for (int64_t i = b0; i < b1; i++) cblas_sgemm(CblasRowMajor, TA, TB, m, n, k, 1.0f, aAt(i), lda, bAt(i), ldb, 0.0f, C + i * m * n, ldc);
@@ -1001,11 +1003,21 @@ napi_value SetThreads(napi_env env, napi_callback_info info) {
   int64_t n = a.i64(0);
   if (!a.ok) return nullptr;
   gPool->resize(static_cast<int>(n));
-  openblas_set_num_threads(1);
+  openblas_set_num_threads(gBlasThreads > 0 ? gBlasThreads : 1);
   return number(env, gPool->threads());
 }
 
 napi_value Threads(napi_env env, napi_callback_info info) { return number(env, gPool->threads()); }
+
+// setBlasThreads(n): 0 = matmuls split over the pool with single-threaded OpenBLAS (default); n > 0 = OpenBLAS's own n threads
+napi_value SetBlasThreads(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  int64_t n = a.i64(0);
+  if (!a.ok) return nullptr;
+  gBlasThreads = static_cast<int>(std::max<int64_t>(0, n));
+  openblas_set_num_threads(gBlasThreads > 0 ? gBlasThreads : 1);
+  return number(env, gBlasThreads);
+}
 
 napi_value BlasInfo(napi_env env, napi_callback_info info) {
   std::string s = std::string(openblas_get_config()) + " core=" + openblas_get_corename();
@@ -1040,6 +1052,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"crossEntropy", nullptr, CrossEntropy, nullptr, nullptr, nullptr, napi_default_method, nullptr},
       {"crossEntropyGrad", nullptr, CrossEntropyGrad, nullptr, nullptr, nullptr, napi_default_method, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"setBlasThreads", nullptr, SetBlasThreads, nullptr, nullptr, nullptr, napi_default_method, nullptr},
       {"threads", nullptr, Threads, nullptr, nullptr, nullptr, napi_default_method, nullptr},
       {"blasInfo", nullptr, BlasInfo, nullptr, nullptr, nullptr, napi_default_method, nullptr},
   };

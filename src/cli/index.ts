@@ -1,4 +1,10 @@
-// Public exports of src/cli: the `hdlm` command-line entry (`hdlm train --config <file> [--resume]`)
-// and its argument parser; bin/hdlm.js runs the compiled main.
+// Public exports of src/cli: the `hdlm` command-line entry (`hdlm train | sample | eval`), its argument parsers
+// and the sample/eval runners (bin/hdlm.js runs the compiled main).
 export { main as cliMain, parseTrainArgs } from "./main";
 export type { TrainArgs } from "./main";
+export { UsageError, parseFlags } from "./args";
+export type { CliIo, Flags, FlagKind } from "./args";
+export { parseSampleArgs, runSample, renderState } from "./sample";
+export type { SampleArgs } from "./sample";
+export { parseEvalArgs, runEval, streamWindows, wikiTextStream } from "./eval";
+export type { EvalArgs } from "./eval";

@@ -1,16 +1,24 @@
-// The `hdlm` command line: `hdlm train --config <file> [--resume]` (bin/hdlm.js runs the compiled copy).
+// The `hdlm` command line: `hdlm train | sample | eval` (bin/hdlm.js runs the compiled copy).
 // Errors print one line (no stack trace) and exit with status 1; usage errors exit with status 2.
 import { initEngine, describeEngine } from "../engine/select";
 import { loadConfig } from "../train/config";
 import { train } from "../train/trainer";
+import { UsageError, processIo } from "./args";
+import { SAMPLE_USAGE, parseSampleArgs, runSample } from "./sample";
+import { EVAL_USAGE, parseEvalArgs, runEval } from "./eval";
 
-const USAGE = `usage: hdlm train --config <file.json> [--resume]
+const TRAIN_USAGE = `usage: hdlm train --config <file.json> [--resume]
 
   --config <file>  training config (JSON): {"preset": "tiny"|"cpu"|"small", "objective": {"kind": "ar"}, ...}
-  --resume         continue <runDir>/checkpoint.bin bit-for-bit instead of starting a fresh run
-  HDLM_BACKEND=wasm|cpu|native|tensorflow forces a backend`;
+  --resume         continue <runDir>/checkpoint.bin bit-for-bit instead of starting a fresh run`;
 
-class UsageError extends Error {}
+const USAGE = `${TRAIN_USAGE}
+
+${SAMPLE_USAGE}
+
+${EVAL_USAGE}
+
+  HDLM_BACKEND=wasm|cpu|native|tensorflow forces a backend`;
 
 /** Parsed `train` arguments. */
 export interface TrainArgs {
@@ -43,7 +51,19 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(USAGE + "\n");
       return command === undefined ? 2 : 0;
     }
-    if (command !== "train") throw new UsageError(`unknown command ${command}`);
+    if (command === "sample") {
+      const args = parseSampleArgs(rest);
+      process.stderr.write(`hdlm sample: ${describeEngine(await initEngine())}\n`);
+      await runSample(args, processIo);
+      return 0;
+    }
+    if (command === "eval") {
+      const args = parseEvalArgs(rest);
+      process.stderr.write(`hdlm eval: ${describeEngine(await initEngine())}\n`);
+      await runEval(args, processIo);
+      return 0;
+    }
+    if (command !== "train") throw new UsageError(`unknown command ${command} (commands: train, sample, eval)`);
     const args = parseTrainArgs(rest);
     const config = loadConfig(args.config);
     const engine = await initEngine();

@@ -1,8 +1,8 @@
 // An optional compact vocabulary: the most frequent GPT-2 tokens of the training split plus EOS and an
 // unknown id, mapped both ways; text still decodes through GPT-2. Saved as JSON beside the token cache.
 import * as fs from "fs";
-import * as path from "path";
 import { DataFileError } from "./document";
+import { writeFileAtomic } from "../util/fs";
 import { GPT2_EOT, GPT2_VOCAB_SIZE, gpt2Decode } from "./gpt2";
 
 /** How an unknown id decodes (no GPT-2 token has this text). */
@@ -114,9 +114,7 @@ interface CompactVocabFile {
 /** Saves a vocabulary as JSON (atomic: temp file, then rename). */
 export function saveCompactVocab(vocab: CompactVocab, file: string, note = ""): void {
   const body: CompactVocabFile = { format: "hdlm-compact-vocab", version: 1, size: vocab.size, note, gpt2Ids: Array.from(vocab.toGpt2.subarray(1, vocab.unk)) };
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}`);
-  fs.writeFileSync(tmp, JSON.stringify(body) + "\n");
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, JSON.stringify(body) + "\n");
 }
 
 /** Loads a vocabulary saved by {@link saveCompactVocab}; a malformed file throws naming it. */

@@ -7,6 +7,9 @@ import { sampleHdlmForward, sampleMdlmForward } from "../processes/forward";
 import { HierarchicalScheduleLike } from "../schedules/hierarchical";
 import { Schedule } from "../schedules/schedule";
 import { TimeSampler } from "../schedules/time-sampler";
+import { sampleGiddForward } from "../processes/gidd-forward";
+import { GiddSchedule } from "../schedules/gidd";
+import { giddElbo } from "../losses/gidd";
 import { hdlmLoss } from "../losses/hdlm";
 import { mdlmLoss } from "../losses/mdlm";
 
@@ -48,6 +51,26 @@ export function mdlmElboScorer(options: { schedule: Schedule; vocabSize: number 
       r.elbo.dispose();
       return r.elboPerToken;
     },
+  };
+}
+
+/**
+ * GIDD's ELBO (baselines.md §2; KL + IS with the unclipped ELBO weights): z_t mixes MASK and uniform noise. The
+ * model's logits must have V + 1 columns (MASK = V, ignored by the loss); V = `vocabSize` real tokens.
+ */
+export function giddElboScorer(options: { schedule: GiddSchedule; vocabSize: number }): ElboScorer {
+  const { schedule, vocabSize } = options;
+  return {
+    name: `gidd(${schedule.name})`,
+    noise: (x, t, rng) => sampleGiddForward(schedule, vocabSize, x, t, rng),
+    elbo: (logits, x, z, t, padMask) =>
+      tf.tidy(() => {
+        const W = vocabSize + 1;
+        if (logits.shape[2] < W) throw new RangeError(`logits must have >= V + 1 = ${W} columns (tokens and MASK), got ${logits.shape[2]}`);
+        const l = logits.shape[2] === W ? logits : (tf.slice(logits, [0, 0, 0], [logits.shape[0], logits.shape[1], W]) as tf.Tensor3D);
+        const r = giddElbo(schedule, { logits: l, x, zt: z, t }, { maskId: vocabSize });
+        return tf.mul(r.elbo, padMask) as tf.Tensor2D;
+      }),
   };
 }
 

@@ -1,4 +1,4 @@
-// The MDLM vs HDLM comparison at equal training tokens (issue 4, hdlm.md §7): trains each method per seed and an AR
+// The MDLM vs HDLM vs GIDD+ comparison at equal training tokens (issue 4, hdlm.md §7): trains each method per seed and an AR
 // reference scorer on one corpus, then scores validation PPL bounds (OWT, WikiText-2), generative PPL and entropy.
 import { tf } from "../engine/tf";
 import type { Corpus } from "../data/corpus";
@@ -8,21 +8,22 @@ import { HierarchicalSchedule } from "../schedules/hierarchical";
 import { LogLinearSchedule } from "../schedules/log-linear";
 import { HdlmSampler } from "../samplers/hdlm-sampler";
 import { MdlmSampler } from "../samplers/mdlm-sampler";
+import { GiddSampler } from "../samplers/gidd-sampler";
 import type { Sampler, StepCallback } from "../samplers/sampler";
-import { validationPpl, hdlmElboScorer, mdlmElboScorer, type ElboScorer, type ValidPplResult } from "../eval/valid-ppl";
+import { validationPpl, hdlmElboScorer, mdlmElboScorer, giddElboScorer, type ElboScorer, type ValidPplResult } from "../eval/valid-ppl";
 import { arScorer, generativePpl } from "../eval/gen-ppl";
 import { unigramEntropy } from "../eval/entropy";
-import { resolveConfig, type HdlmObjective, type ObjectiveConfig, type TrainConfig, type TrainPresetName } from "../train/config";
+import { resolveConfig, type GiddObjective, type HdlmObjective, type ObjectiveConfig, type TrainConfig, type TrainPresetName } from "../train/config";
 import { Trainer, type MetricsLine } from "../train/trainer";
 import type { TokenData } from "../train/text-data";
-import { causalCrossEntropy } from "../train/objectives";
+import { causalCrossEntropy, giddSchedule } from "../train/objectives";
 import type { OptimConfig } from "../train/optimizer";
 import { corpusTokenData } from "./corpus-data";
 
-/** A training objective as written in a config: HDLM fields left out take the defaults of `resolveConfig`. */
-export type ObjectiveSpec = ObjectiveConfig | ({ kind: "hdlm" } & Partial<HdlmObjective>);
+/** A training objective as written in a config: HDLM/GIDD fields left out take the defaults of `resolveConfig`. */
+export type ObjectiveSpec = ObjectiveConfig | ({ kind: "hdlm" } & Partial<HdlmObjective>) | ({ kind: "gidd" } & Partial<GiddObjective>);
 
-/** One method of the grid: a label for tables and its training objective (mdlm or hdlm). */
+/** One method of the grid: a label for tables and its training objective (mdlm, hdlm or gidd). */
 export interface CompareMethod {
   name: string;
   objective: ObjectiveSpec;
@@ -150,7 +151,7 @@ export function trainModel(config: TrainConfig, data: TokenData, onStep?: (line:
   return { trainer, losses, seconds: (Date.now() - t0) / 1000 };
 }
 
-/** The ELBO scorer and the sampler of a trained diffusion model (hdlm.md §6, baselines.md §1). */
+/** The ELBO scorer and the sampler of a trained diffusion model (hdlm.md §6, baselines.md §1-§2). */
 export function diffusionTools(trainer: Trainer, sampleSteps: number): { scorer: ElboScorer; sampler: Sampler } {
   const o = trainer.config.objective;
   const V = trainer.data.vocabSize;
@@ -167,6 +168,10 @@ export function diffusionTools(trainer: Trainer, sampleSteps: number): { scorer:
         scorer: hdlmElboScorer({ schedule, clusters, xi: o.xi }),
         sampler: new HdlmSampler({ schedule, clusters, steps: sampleSteps, xi: o.xi }),
       };
+    }
+    case "gidd": {
+      const schedule = giddSchedule(o);
+      return { scorer: giddElboScorer({ schedule, vocabSize: V }), sampler: new GiddSampler({ schedule, vocabSize: V, steps: sampleSteps }) };
     }
     case "ar":
       throw new Error("the AR reference is scored with arNll, not an ELBO scorer");

@@ -1,6 +1,7 @@
 // HDLM closed-form ELBO and training loss from token logits (hdlm.md §3, §5): L_m (cluster CE from MASK),
 // L_c (within-cluster CE from a cluster token), clipped/empirical training weights, hard mode, xi < 1 losses.
 import { tf } from "../engine/tf";
+import { logSumExpRows } from "./logsumexp";
 import { HierarchicalScheduleLike } from "../schedules/hierarchical";
 import { WeightClip, WEIGHT_CLIP_PRESETS, LossWeighting, checkWeightClip, empiricalWeights } from "../schedules/weighting";
 import { ClusterLayout, checkClusterLayout, checkXi } from "../processes/cluster-layout";
@@ -150,7 +151,7 @@ export function hdlmLoss(logits: tf.Tensor3D, x: tf.Tensor2D, z: tf.Tensor2D, t:
 
   const out = tf.tidy(() => {
     const tok = tf.reshape(tf.slice(logits, [0, 0, 0], [B, L, V]), [N, V]) as tf.Tensor2D;
-    const lseAll = tf.logSumExp(tok, 1); // [N]
+    const lseAll = logSumExpRows(tok); // [N], analytic gradient
     const seg = segmentLogSumExp(tok, clusters, options.segmentMethod) as tf.Tensor2D; // [N, n]
     const lx = tf.sum(tf.mul(tok, tf.oneHot(tf.tensor1d(xs, "int32"), V)), 1); // l_x [N]
     const ohC = oneHotRows(cx, n); // [N, n]

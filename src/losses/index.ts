@@ -3,6 +3,7 @@ export {};
 export { giddElboWeight, giddPlusWeight, giddElbo, giddTokenMean } from "./gidd";
 export type { GiddZType, GiddPlusOptions, GiddElboInputs, GiddElboTerms, GiddElboOptions } from "./gidd";
 export { segmentLogSumExp, maskedTokenMean } from "./segment";
+export { logSumExpRows } from "./logsumexp";
 export type { SegmentMethod } from "./segment";
 export { hdlmLoss, checkLogitWidth } from "./hdlm";
 export type { HdlmLossOptions, LossResult } from "./hdlm";

@@ -1,6 +1,7 @@
 // MDLM loss with the SUBS parameterisation (baselines.md §1): masked positions score -log p_θ(x) with the
 // MASK logit removed, weighted by -alpha'_t/(1 - alpha_t) from any Schedule; clean positions are copied (loss 0).
 import { tf } from "../engine/tf";
+import { logSumExpRows } from "./logsumexp";
 import { Schedule } from "../schedules/schedule";
 import { maskedTokenMean } from "./segment";
 import type { LossResult } from "./hdlm";
@@ -53,7 +54,7 @@ export function mdlmLoss(logits: tf.Tensor3D, x: tf.Tensor2D, z: tf.Tensor2D, t:
   const out = tf.tidy(() => {
     const tok = tf.reshape(tf.slice(logits, [0, 0, 0], [B, L, V]), [B * L, V]);
     const lx = tf.sum(tf.mul(tok, tf.oneHot(tf.tensor1d(xs, "int32"), V)), 1);
-    const ce = tf.sub(tf.logSumExp(tok, 1), lx);
+    const ce = tf.sub(logSumExpRows(tok as tf.Tensor2D), lx);
     const per = tf.reshape(tf.mul(tf.mul(ce, tf.tensor1d(w)), tf.mul(tf.tensor1d(masked), tf.tensor1d(pm))), [B, L]) as tf.Tensor2D;
     const pad = tf.tensor2d(pm, [B, L]);
     const mean = maskedTokenMean(per, pad);

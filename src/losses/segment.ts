@@ -3,6 +3,7 @@
 import { tf } from "../engine/tf";
 import { ClusterLayout, checkClusterLayout } from "../processes/cluster-layout";
 import { linear } from "../engine/matmul";
+import { logSumExpRows } from "./logsumexp";
 
 /** 'gather': exact for any logits (members gathered into a padded [n, maxSize] table; memory N*n*maxSize).
  *  'matmul': exp(l - rowmax) @ onehot(V x n) on the fast matmul path (memory N*n); a cluster whose mass is
@@ -57,17 +58,37 @@ export function segmentLogSumExp(logits: tf.Tensor, layout: ClusterLayout, metho
     const N = flat.shape[0];
     if (method === "gather") {
       const padded = tf.concat([flat, tf.fill([N, 1], SENTINEL)], 1);
-      const g = tf.reshape(tf.gather(padded, tb.members, 1), [N, n, tb.maxSize]);
-      return tf.reshape(tf.logSumExp(g, 2), [...lead, n]);
+      const g = tf.reshape(tf.gather(padded, tb.members, 1), [N * n, tb.maxSize]) as tf.Tensor2D;
+      return tf.reshape(logSumExpRows(g), [...lead, n]);
     }
     if (method !== "matmul") throw new RangeError(`method must be 'gather' or 'matmul', got '${method}'`);
-    // a constant shift: its gradient contributions cancel exactly (d/dm [log sum exp(l - m) + m] = 0)
-    const rowMax = tf.max(flat, 1, true);
-    const e = tf.exp(tf.sub(flat, rowMax));
-    const sums = linear(e, tb.onehot) as tf.Tensor2D; // [N, n]
-    const out = tf.add(tf.log(tf.maximum(sums, 1e-38)), rowMax);
-    return tf.reshape(out, [...lead, n]);
+    return tf.reshape(matmulSegmentLse(flat, tb.onehot), [...lead, n]);
   });
+}
+
+/** Floor of the per-cluster sums of exp(l − rowmax) on the matmul path. */
+const FLOOR = 1e-38;
+
+/**
+ * The matmul path with its analytic gradient: out = log(max(exp(l − m) @ onehot, FLOOR)) + m, m = rowmax, and
+ * d out_k / d l_v = [cluster(v) = k] exp(l_v − out_k) (0 where the sum hit the floor); the shift m has no gradient.
+ */
+function matmulSegmentLse(flat: tf.Tensor2D, onehot: tf.Tensor2D): tf.Tensor2D {
+  const f = tf.customGrad(((x: tf.Tensor2D, save: tf.GradSaveFunc) => {
+    const rowMax = tf.max(x, 1, true);
+    const e = tf.exp(tf.sub(x, rowMax));
+    const raw = linear(e, onehot) as tf.Tensor2D; // [N, n]
+    save([e, raw]);
+    return {
+      value: tf.add(tf.log(tf.maximum(raw, FLOOR)), rowMax),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [es, sums] = saved;
+        const w = tf.where(tf.greaterEqual(sums, FLOOR), tf.div(dy, tf.maximum(sums, FLOOR)), tf.zerosLike(sums));
+        return [tf.mul(es, tf.matMul(w as tf.Tensor2D, onehot, false, true))];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor2D) => tf.Tensor2D;
+  return f(flat);
 }
 
 /** Token mean over non-padding positions: sum(loss * mask) / sum(mask) (hdlm.md §3.2). */

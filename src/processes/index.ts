@@ -4,3 +4,4 @@ export * from "./rng";
 export * from "./cluster-layout";
 export * from "./forward";
 export * from "./ctmc";
+export * from "./gidd-forward";

@@ -15,3 +15,5 @@ export type { HdlmSamplerOptions, HdlmGrid } from "./hdlm-sampler";
 export { MdlmSampler, mdlmGrid } from "./mdlm-sampler";
 export type { MdlmSamplerOptions } from "./mdlm-sampler";
 export { clampToEmbeddings, diffusionLmStep } from "./diffusion-lm";
+export { GiddSampler } from "./gidd-sampler";
+export type { GiddSamplerOptions } from "./gidd-sampler";

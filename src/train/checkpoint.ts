@@ -1,9 +1,9 @@
 // Checkpoint files: named float32 tensors + JSON metadata, SHA-256 checksummed, written atomically (temp + rename).
 // Layout: "HDLMCKPT" | u32 version | u32 header length | header JSON | tensor bytes | sha256 of everything before.
 import * as fs from "fs";
-import * as path from "path";
 import { createHash } from "crypto";
 import { tf } from "../engine/tf";
+import { writeFileAtomic } from "../util/fs";
 
 const MAGIC = Buffer.from("HDLMCKPT", "ascii");
 const VERSION = 1;
@@ -43,25 +43,7 @@ export function writeCheckpoint(file: string, tensors: Record<string, tf.Tensor>
   fixed.writeUInt32LE(header.length, 4);
   const body = Buffer.concat([MAGIC, fixed, header, ...chunks]);
   const digest = createHash("sha256").update(body).digest();
-  const dir = path.dirname(file);
-  fs.mkdirSync(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}`);
-  const fd = fs.openSync(tmp, "w");
-  try {
-    fs.writeSync(fd, body);
-    fs.writeSync(fd, digest);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-  try {
-    const dfd = fs.openSync(dir, "r");
-    fs.fsyncSync(dfd);
-    fs.closeSync(dfd);
-  } catch {
-    // Directory fsync is not supported everywhere; the rename itself is still atomic.
-  }
+  writeFileAtomic(file, [body, digest], { createDir: true, fsync: true });
 }
 
 function corrupt(file: string, why: string): Error {
@@ -94,4 +76,16 @@ export function readCheckpoint(file: string): CheckpointData {
     tensors[e.name] = { shape: e.shape, data };
   }
   return { meta: header.meta, tensors };
+}
+
+/**
+ * Assigns the checkpoint tensors `<prefix>/<name>` to the variables of `vars` (same names and shapes); throws naming
+ * the file and the first missing or mis-shaped tensor.
+ */
+export function restoreTensors(ck: CheckpointData, prefix: string, vars: Record<string, tf.Variable>, file: string): void {
+  for (const [n, v] of Object.entries(vars)) {
+    const t = ck.tensors[`${prefix}/${n}`];
+    if (t === undefined || t.shape.join(",") !== v.shape.join(",")) throw new Error(`checkpoint ${file} lacks ${prefix}/${n} with shape [${v.shape}]`);
+    tf.tidy(() => v.assign(tf.tensor(t.data, t.shape, "float32")));
+  }
 }

@@ -33,11 +33,29 @@ export interface HdlmObjective {
   hardTraining: boolean;
 }
 
+/**
+ * GIDD / GIDD+ (baselines.md §2): mask + uniform interpolating diffusion with the hybrid mixing schedule, trained on
+ * the KL + IS ELBO. `lossWeighting: "dynamic"` is GIDD+ (weights MASK 2, uniform 1, clean (B/V)e^{(γ/2)σ(−t)},
+ * clipped to [minLossWeight, maxLossWeight]); validation always uses the unclipped ELBO weights.
+ */
+export interface GiddObjective {
+  kind: "gidd";
+  /** Uniform-noise mass at t = 1/2, in [0, 1) (default 0.1, the GIDD+ runs). */
+  pu: number;
+  /** Schedule exponent gamma (default 1). */
+  gamma: number;
+  /** "dynamic" (GIDD+, default) or "elbo" (train on the ELBO weights). */
+  lossWeighting: "dynamic" | "elbo";
+  /** Clip of the dynamic weights (defaults 0 and 2, the reference). */
+  minLossWeight: number;
+  maxLossWeight: number;
+}
+
 /** Training objectives; each kind has exactly one implementation, chosen by an exhaustive switch. */
-export type ObjectiveConfig = ArObjective | MdlmObjective | HdlmObjective;
+export type ObjectiveConfig = ArObjective | MdlmObjective | HdlmObjective | GiddObjective;
 
 /** Objective kinds the trainer implements (for error messages and validation). */
-export const OBJECTIVE_KINDS: ObjectiveConfig["kind"][] = ["ar", "mdlm", "hdlm"];
+export const OBJECTIVE_KINDS: ObjectiveConfig["kind"][] = ["ar", "mdlm", "hdlm", "gidd"];
 
 /** Training text: OpenWebText jsonl.gz files, GPT-2 tokenised, mapped to a compact vocabulary of the most frequent ids. */
 export interface OpenWebTextData {
@@ -182,24 +200,49 @@ function opt<T>(o: Record<string, unknown>, key: string, path: string, fallback:
 
 const TOP = ["preset", "seed", "runDir", "steps", "batchSize", "microBatch", "model", "objective", "data", "optim", "timeSampling", "tEps", "logEvery", "evalEvery", "evalBatches", "checkpointEvery", "sampleEvery"] as const;
 
-const HDLM_FIELDS = ["kind", "gamma", "numClusters", "clusterFile", "xi", "minLossWeight", "maxLossWeight", "hardTraining"];
+const OBJECTIVE_FIELDS: Record<ObjectiveConfig["kind"], string[]> = {
+  ar: ["kind"],
+  mdlm: ["kind"],
+  hdlm: ["kind", "gamma", "numClusters", "clusterFile", "xi", "minLossWeight", "maxLossWeight", "hardTraining"],
+  gidd: ["kind", "pu", "gamma", "lossWeighting", "minLossWeight", "maxLossWeight"],
+};
+
+/** Loss-weight clip bounds of an objective (defaults 0 and 2), validated as a pair. */
+function lossWeightClip(o: Record<string, unknown>, path: string): { minLossWeight: number; maxLossWeight: number } {
+  const minLossWeight = opt(o, "minLossWeight", path, 0, (x, p) => number(x, p, 0, 1e6));
+  const maxLossWeight = opt(o, "maxLossWeight", path, 2, (x, p) => number(x, p, 0, 1e6));
+  if (maxLossWeight < minLossWeight) fail(`${path}.maxLossWeight`, `must be >= minLossWeight (${minLossWeight}), got ${maxLossWeight}`);
+  return { minLossWeight, maxLossWeight };
+}
 
 function objective(v: unknown, path: string): ObjectiveConfig {
-  const raw = object(v, path, HDLM_FIELDS);
+  const all = [...new Set(Object.values(OBJECTIVE_FIELDS).flat())];
+  const raw = object(v, path, all);
   const kind = oneOf(raw.kind, `${path}.kind`, OBJECTIVE_KINDS);
+  const o = object(v, path, OBJECTIVE_FIELDS[kind]);
   switch (kind) {
     case "ar":
     case "mdlm":
-      object(v, path, ["kind"]);
       return { kind };
+    case "gidd": {
+      const clip = lossWeightClip(o, path);
+      if (!(clip.maxLossWeight > clip.minLossWeight)) fail(`${path}.maxLossWeight`, `must be > minLossWeight (${clip.minLossWeight}), got ${clip.maxLossWeight}`);
+      return {
+        kind,
+        pu: opt(o, "pu", path, 0.1, (x, p) => {
+          if (typeof x !== "number" || !Number.isFinite(x) || x < 0 || x >= 1) fail(p, `must be a number in [0, 1), got ${show(x)}`);
+          return x;
+        }),
+        gamma: opt(o, "gamma", path, 1, (x, p) => number(x, p, 0, 100, true)),
+        lossWeighting: opt(o, "lossWeighting", path, "dynamic" as const, (x, p) => oneOf(x, p, ["dynamic", "elbo"] as const)),
+        ...clip,
+      };
+    }
     case "hdlm": {
-      const o = raw;
       const numClusters = opt(o, "numClusters", path, 64, (x, p) => integer(x, p, 1));
       const xi = opt(o, "xi", path, 1, (x, p) => number(x, p, 0, 1, true));
       if (xi < 1 && numClusters < 2) fail(`${path}.xi`, `< 1 needs numClusters >= 2, got numClusters ${numClusters}`);
-      const minLossWeight = opt(o, "minLossWeight", path, 0, (x, p) => number(x, p, 0, 1e6));
-      const maxLossWeight = opt(o, "maxLossWeight", path, 2, (x, p) => number(x, p, 0, 1e6));
-      if (maxLossWeight < minLossWeight) fail(`${path}.maxLossWeight`, `must be >= minLossWeight (${minLossWeight}), got ${maxLossWeight}`);
+      const { minLossWeight, maxLossWeight } = lossWeightClip(o, path);
       return {
         kind,
         gamma: opt(o, "gamma", path, 1, (x, p) => number(x, p, 0, 100, true)),

@@ -3,12 +3,14 @@
 export { AdamW, DEFAULT_OPTIM, learningRate, decays } from "./optimizer";
 export type { OptimConfig, StepInfo } from "./optimizer";
 export { resolveConfig, loadConfig, TRAIN_PRESETS, OBJECTIVE_KINDS } from "./config";
-export type { TrainConfig, TrainModelConfig, ObjectiveConfig, ArObjective, MdlmObjective, HdlmObjective, DataConfig, OpenWebTextData, TrainPresetName } from "./config";
-export { makeObjective, causalCrossEntropy, rowCrossEntropy, hdlmClusters } from "./objectives";
+export type { TrainConfig, TrainModelConfig, ObjectiveConfig, ArObjective, MdlmObjective, HdlmObjective, GiddObjective, DataConfig, OpenWebTextData, TrainPresetName } from "./config";
+export { makeObjective, causalCrossEntropy, rowCrossEntropy, hdlmClusters, objectiveSizes, giddSchedule } from "./objectives";
 export type { Objective, BatchTensors } from "./objectives";
 export { StreamData, loadOpenWebText, readJsonlGz, compactVocab } from "./text-data";
 export type { Batch, TokenData } from "./text-data";
-export { writeCheckpoint, readCheckpoint } from "./checkpoint";
+export { writeCheckpoint, readCheckpoint, restoreTensors } from "./checkpoint";
+export { loadRun, runVocabulary, objectiveTools, sampleRun, RunVocab } from "./load-run";
+export type { LoadedRun, RunSamplerOptions, SampleRunOptions } from "./load-run";
 export type { CheckpointData } from "./checkpoint";
 export { streamRng, hash32, STREAM } from "./streams";
 export { Progress } from "./progress";

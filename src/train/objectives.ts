@@ -6,15 +6,19 @@ import { Params, initDiffusionEmbedding } from "../models/params";
 import { arForward, ditForward } from "../models/transformer";
 import { SeededRng } from "../processes/rng";
 import { sampleHdlmForward, sampleMdlmForward } from "../processes/forward";
+import { sampleGiddForward } from "../processes/gidd-forward";
+import { GiddSchedule } from "../schedules/gidd";
+import { giddElbo, giddTokenMean } from "../losses/gidd";
 import { HierarchicalSchedule } from "../schedules/hierarchical";
 import { LogLinearSchedule } from "../schedules/log-linear";
 import { TimeSampler } from "../schedules/time-sampler";
 import { hdlmLoss } from "../losses/hdlm";
 import { mdlmLoss } from "../losses/mdlm";
+import { logSumExpRows } from "../losses/logsumexp";
 import { ClusterMap, createClusterMap } from "../vocab/cluster-map";
 import { loadClusterMap } from "../vocab/cluster-map-io";
 import { corpusClusters } from "../experiments/clusters";
-import { ObjectiveConfig, HdlmObjective, TrainConfig } from "./config";
+import { ObjectiveConfig, HdlmObjective, GiddObjective, TrainConfig } from "./config";
 import { TokenData } from "./text-data";
 
 /** A batch on the device: clean ids (B, T) int32 and the padding mask (B, T) float32. */
@@ -44,22 +48,13 @@ export interface Objective {
 }
 
 /**
- * Per-row cross-entropy `logsumexp(l) − l·y` of logits (N, V) against one-hot targets (N, V), with the analytic
- * gradient `(softmax(l) − y)·dy`. tf.logSumExp's autodiff goes through the gradient of its max (an Equal mask
- * over all N·V logits), which is slow on wasm; the analytic form skips it.
+ * Per-row cross-entropy `logsumexp(l) − l·y` of logits (N, V) against one-hot targets (N, V). The log-sum-exp has
+ * the analytic gradient softmax · dy ({@link logSumExpRows}), so the whole gradient is `(softmax(l) − y)·dy`
+ * without tf.logSumExp's slow max-gradient mask.
  */
-export const rowCrossEntropy = tf.customGrad(((logits: tf.Tensor2D, onehot: tf.Tensor2D, save: tf.GradSaveFunc) => {
-  const lse = tf.logSumExp(logits, 1, true); // (N, 1)
-  save([logits, onehot, lse]);
-  return {
-    value: tf.reshape(tf.sub(lse, tf.sum(tf.mul(logits, onehot), 1, true)), [-1]), // (N,)
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [l, y, m] = saved;
-      const p = tf.exp(tf.sub(l, m)); // softmax (N, V)
-      return [tf.mul(tf.sub(p, y), tf.reshape(dy, [-1, 1])), tf.zerosLike(y)];
-    },
-  };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (logits: tf.Tensor2D, onehot: tf.Tensor2D) => tf.Tensor1D;
+export function rowCrossEntropy(logits: tf.Tensor2D, onehot: tf.Tensor2D): tf.Tensor1D {
+  return tf.sub(logSumExpRows(logits), tf.sum(tf.mul(logits, onehot), 1)) as tf.Tensor1D;
+}
 
 /**
  * Causal LM cross-entropy: position q predicts token q + 1, scored where the target is not padding.
@@ -81,6 +76,31 @@ export function hdlmClusters(o: HdlmObjective, data: TokenData, seed: number): C
   if (o.numClusters === 1) return createClusterMap(new Int32Array(V), 1, { source: "single cluster (n = 1 is MDLM)" });
   // Built once per (training tokens, settings) and cached under .cache/clusters (src/experiments/clusters.ts).
   return corpusClusters(data.trainTokens(), V, { numClusters: o.numClusters, cooc: { dim: Math.min(64, V - 1), seed }, kmeans: { seed } }).map;
+}
+
+/**
+ * Which model an objective trains and its embedding rows / head columns for V real tokens and n clusters:
+ * AR V; MDLM and GIDD V + 1 ([MASK] = V); HDLM V + 1 + n (clusters V+1..V+n, hdlm.md §1.1).
+ */
+export function objectiveSizes(kind: ObjectiveConfig["kind"], V: number, numClusters = 0): { modelKind: "dit" | "ar"; inputSize: number; outputSize: number } {
+  switch (kind) {
+    case "ar":
+      return { modelKind: "ar", inputSize: V, outputSize: V };
+    case "mdlm":
+    case "gidd":
+      return { modelKind: "dit", inputSize: V + 1, outputSize: V + 1 };
+    case "hdlm":
+      return { modelKind: "dit", inputSize: V + 1 + numClusters, outputSize: V + 1 + numClusters };
+    default: {
+      const never: never = kind;
+      throw new Error(`objective.kind ${String(never)} has no implementation`);
+    }
+  }
+}
+
+/** GIDD's mixing schedule of a `gidd` objective config. */
+export function giddSchedule(o: GiddObjective): GiddSchedule {
+  return new GiddSchedule({ pu: o.pu, gamma: o.gamma });
 }
 
 /** The objective for `config.objective` over the corpus vocabulary of `data`. */
@@ -115,6 +135,26 @@ export function makeObjective(config: TrainConfig, data: TokenData): Objective {
           const logits = ditForward(params, model, z, t, b.mask).logits;
           const r = mdlmLoss(logits, b.tokens, z, t, { schedule, vocabSize: V, padMask: b.mask });
           return training ? r.trainLoss : r.elbo;
+        },
+        initParams: (params) => void initDiffusionEmbedding(params, { vocabSize: V, maskId: V }),
+      };
+    }
+    case "gidd": {
+      const g = o as GiddObjective;
+      const schedule = giddSchedule(g);
+      const clip = { minWeight: g.minLossWeight, maxWeight: g.maxLossWeight };
+      return {
+        kind,
+        ...objectiveSizes(kind, V),
+        clusters: null,
+        loss: (params, model, b, rng, training) => {
+          const [B] = b.tokens.shape;
+          const t = times.sampleTensor(B, rng);
+          const z = sampleGiddForward(schedule, V, b.tokens, t, rng);
+          const logits = ditForward(params, model, z, t, b.mask).logits;
+          // Training: GIDD+ dynamic (clipped) or ELBO weights; validation: always the unclipped ELBO.
+          const r = giddElbo(schedule, { logits, x: b.tokens, zt: z, t }, { maskId: V, weighting: training ? g.lossWeighting : "elbo", clip });
+          return giddTokenMean(training ? r.loss : r.elbo, b.mask);
         },
         initParams: (params) => void initDiffusionEmbedding(params, { vocabSize: V, maskId: V }),
       };

@@ -10,7 +10,8 @@ import { TrainConfig } from "./config";
 import { AdamW } from "./optimizer";
 import { Objective, BatchTensors, makeObjective } from "./objectives";
 import { TokenData, Batch, loadOpenWebText } from "./text-data";
-import { writeCheckpoint, readCheckpoint } from "./checkpoint";
+import { writeCheckpoint, readCheckpoint, restoreTensors } from "./checkpoint";
+import { writeFileAtomic } from "../util/fs";
 import { streamRng, STREAM } from "./streams";
 import { Progress } from "./progress";
 import { saveClusterMap } from "../vocab/cluster-map-io";
@@ -165,16 +166,9 @@ export class Trainer {
     const ck = readCheckpoint(file);
     const diff = firstDifference(JSON.parse(JSON.stringify(this.config)), ck.meta.config, "config");
     if (diff !== null) throw new Error(`cannot resume: ${diff} differs from the run in ${file}; use the same config or a new runDir`);
-    const restore = (prefix: string, vars: Params) => {
-      for (const [n, v] of Object.entries(vars)) {
-        const t = ck.tensors[`${prefix}/${n}`];
-        if (t === undefined || t.shape.join(",") !== v.shape.join(",")) throw new Error(`checkpoint ${file} lacks ${prefix}/${n} with shape [${v.shape}]`);
-        tf.tidy(() => v.assign(tf.tensor(t.data, t.shape, "float32")));
-      }
-    };
-    restore("param", this.params);
-    restore("adam.m", this.optimizer.m);
-    restore("adam.v", this.optimizer.v);
+    restoreTensors(ck, "param", this.params, file);
+    restoreTensors(ck, "adam.m", this.optimizer.m, file);
+    restoreTensors(ck, "adam.v", this.optimizer.v, file);
     this.optimizer.step = ck.meta.optimizerStep as number;
     this.step = ck.meta.step as number;
   }
@@ -201,9 +195,7 @@ function truncateMetrics(file: string, step: number): void {
       return false; // an empty line, or a line torn by the kill
     }
   });
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, kept.map((l) => l + "\n").join(""));
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, kept.map((l) => l + "\n").join(""));
 }
 
 /**

@@ -1,7 +1,7 @@
 // Saving and loading cluster maps (JSON `{ n, vocabSize, source, settings, clusterOf }` or .npy
 // int32/int64) and centroids (.npy float32 [n, d]), with atomic writes and validation on load.
 import * as fs from "fs";
-import { writeFileAtomic } from "./atomic-write";
+import { writeFileAtomic } from "../util/fs";
 import { readNpy, writeNpy, npyToInt32, npyToFloat32 } from "./npy";
 import { createClusterMap, type ClusterMap, type Centroids } from "./cluster-map";
 

@@ -1,7 +1,7 @@
 // A small NumPy .npy reader and writer (format v1.0 written; v1/v2/v3 read; C order, little-endian)
 // for float32/float64/int32/int64 arrays: cluster maps, centroids and user-supplied embeddings.
 import * as fs from "fs";
-import { writeFileAtomic } from "./atomic-write";
+import { writeFileAtomic } from "../util/fs";
 
 /** Element types hdlm-lab reads and writes in .npy files. */
 export type NpyDtype = "float32" | "float64" | "int32" | "int64";

@@ -1,7 +1,7 @@
 // A minimal .safetensors reader/writer for F32 tensors (8-byte little-endian header length,
 // JSON header of {name: {dtype, shape, data_offsets}}, then raw bytes): user-supplied embeddings.
 import * as fs from "fs";
-import { writeFileAtomic } from "./atomic-write";
+import { writeFileAtomic } from "../util/fs";
 
 /** One float32 tensor from a .safetensors file. */
 export interface SafetensorF32 {

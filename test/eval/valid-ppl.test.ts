@@ -1,5 +1,5 @@
 // Tests of the validation PPL bound: the quadrature and Monte Carlo estimators against the exact expected ELBO,
-// computed by enumerating every z_t of a toy case (V = 3, 2 clusters, L = 2), for HDLM and MDLM; PPL = exp(ELBO).
+// computed by enumerating every z_t of a toy case (V = 3, 2 clusters, L = 2), for HDLM, MDLM and GIDD; PPL = exp(ELBO).
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { initEngine } from "../../src/engine";
@@ -7,7 +7,8 @@ import { tf } from "../../src/engine/tf";
 import { HierarchicalSchedule } from "../../src/schedules/hierarchical";
 import { LogLinearSchedule } from "../../src/schedules/log-linear";
 import { hdlmMarginal, mdlmMarginal } from "../../src/processes/forward";
-import { ElboScorer, EvalBatch, EvalModel, hdlmElboScorer, mdlmElboScorer, validationPpl } from "../../src/eval/valid-ppl";
+import { GiddSchedule, giddMarginal } from "../../src/schedules/gidd";
+import { ElboScorer, EvalBatch, EvalModel, hdlmElboScorer, mdlmElboScorer, giddElboScorer, validationPpl } from "../../src/eval/valid-ppl";
 import { TOY } from "../samplers/sampler-helpers";
 
 before(async () => {
@@ -62,7 +63,9 @@ function exactMoments(scorer: ElboScorer, model: EvalModel, marginal: (x: number
 const cases = () => {
   const hs = new HierarchicalSchedule();
   const ls = new LogLinearSchedule();
+  const gs = new GiddSchedule({ pu: 0.3 });
   return [
+    { name: "gidd", scorer: giddElboScorer({ schedule: gs, vocabSize: 3 }), model: constModel(4), marginal: (x: number, t: number) => giddMarginal(gs, Math.fround(t), x, 4) },
     { name: "hdlm", scorer: hdlmElboScorer({ schedule: hs, clusters: TOY }), model: constModel(6), marginal: (x: number, t: number) => hdlmMarginal(hs, TOY, x, Math.fround(t)) },
     { name: "mdlm", scorer: mdlmElboScorer({ schedule: ls, vocabSize: 3 }), model: constModel(4), marginal: (x: number, t: number) => mdlmMarginal(ls, 3, x, Math.fround(t)) },
   ];
@@ -91,7 +94,9 @@ test("monte-carlo: low-discrepancy t draws estimate the t-integral of the enumer
     const ts = Array.from({ length: K }, (_, k) => eps + ((1 - 2 * eps) * (k + 0.5)) / K);
     const integral = exactMoments(c.scorer, c.model, c.marginal, ts).mean.reduce((a, b) => a + b, 0) / K;
     const r = validationPpl(c.model, c.scorer, [batchOf(250), batchOf(250)], { tDraws: 8, seed: 5 });
-    assert.ok(r.stdError > 0 && r.stdError < 0.05 * integral, `${c.name}: stdError ${r.stdError}`);
+    // GIDD's clean-token ELBO weight grows like t^{-1/2} near t = 0, so its estimator is noisier.
+    const rel = c.name === "gidd" ? 0.1 : 0.05;
+    assert.ok(r.stdError > 0 && r.stdError < rel * integral, `${c.name}: stdError ${r.stdError}, integral ${integral}`);
     assert.ok(Math.abs(r.elbo - integral) < 4 * r.stdError, `${c.name}: MC ${r.elbo} vs integral ${integral} (se ${r.stdError})`);
     assert.equal(r.tokens, 1000);
     assert.equal(r.batches, 2);

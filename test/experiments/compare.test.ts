@@ -1,5 +1,5 @@
 // Tests of the comparison grid: the corpus data adapter is deterministic, the summary statistics are right, and a tiny
-// grid (AR reference + MDLM + HDLM, 2 seeds) gives finite PPL bounds, gen PPL and entropy for every row.
+// grid (AR reference + MDLM + HDLM + GIDD+, 2 seeds) gives finite PPL bounds, gen PPL and entropy for every row.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "fs";
@@ -66,6 +66,7 @@ test("a tiny grid gives finite numbers for every row and equal training tokens",
     methods: [
       { name: "MDLM", objective: { kind: "mdlm" } },
       { name: "HDLM", objective: { kind: "hdlm", numClusters: 4 } },
+      { name: "GIDD+", objective: { kind: "gidd" } },
     ],
     seeds: [0, 1],
     run: { preset: "tiny", steps: 2, batchSize: 2 },
@@ -76,8 +77,8 @@ test("a tiny grid gives finite numbers for every row and equal training tokens",
   // Every model is disposed; what remains are src/losses/segment.ts's per-cluster-map tables (2 tensors for each
   // HDLM run's map, cached by design and not freed with the trainer).
   assert.ok(tf.memory().numTensors - before <= 2 * 2, `tensors grew by ${tf.memory().numTensors - before}`);
-  assert.equal(r.rows.length, 5);
-  assert.equal(steps.length, 10);
+  assert.equal(r.rows.length, 7);
+  assert.equal(steps.length, 14);
   for (const row of r.rows) {
     assert.ok(Number.isFinite(row.owtPpl) && row.owtPpl > 1, `${row.method} OWT PPL ${row.owtPpl}`);
     assert.ok(Number.isFinite(row.wikiPpl) && row.wikiPpl > 1, `${row.method} wiki PPL ${row.wikiPpl}`);
@@ -86,6 +87,6 @@ test("a tiny grid gives finite numbers for every row and equal training tokens",
     assert.ok(Number.isFinite(row.entropy) && row.entropy >= 0 && row.entropy <= Math.log(16) + 1e-9);
     assert.equal(row.trainTokens, 2 * 2 * 16);
   }
-  assert.equal(r.summary.length, 3);
-  assert.equal(r.markdown.split("\n").length, 5);
+  assert.equal(r.summary.length, 4);
+  assert.equal(r.markdown.split("\n").length, 6);
 });

@@ -55,3 +55,18 @@ test("loadConfig names the file in its errors", () => {
   assert.equal(loadConfig(f).preset, "tiny");
   fs.rmSync(dir, { recursive: true });
 });
+
+test("gidd objective: defaults are GIDD+ (p_u 0.1, gamma 1, dynamic weights clipped to [0, 2]); bad fields are named", () => {
+  const g = resolveConfig({ ...ok, objective: { kind: "gidd" } });
+  assert.deepEqual(g.objective, { kind: "gidd", pu: 0.1, gamma: 1, lossWeighting: "dynamic", minLossWeight: 0, maxLossWeight: 2 });
+  const e = resolveConfig({ ...ok, objective: { kind: "gidd", pu: 0, lossWeighting: "elbo" } });
+  assert.deepEqual([e.objective.kind === "gidd" && e.objective.pu, e.objective.kind === "gidd" && e.objective.lossWeighting], [0, "elbo"]);
+  const cases: [unknown, RegExp][] = [
+    [{ kind: "gidd", pu: 1 }, /config\.objective\.pu must be a number in \[0, 1\), got 1/],
+    [{ kind: "gidd", lossWeighting: "clipped" }, /config\.objective\.lossWeighting must be one of "dynamic", "elbo", got "clipped"/],
+    [{ kind: "gidd", numClusters: 4 }, /config\.objective\.numClusters is not a known field \(allowed: kind, pu, gamma/],
+    [{ kind: "gidd", minLossWeight: 2, maxLossWeight: 2 }, /config\.objective\.maxLossWeight must be > minLossWeight \(2\), got 2/],
+    [{ kind: "hdlm", pu: 0.1 }, /config\.objective\.pu is not a known field/],
+  ];
+  for (const [objective, re] of cases) assert.throws(() => resolveConfig({ ...ok, objective }), re, JSON.stringify(objective));
+});

@@ -46,8 +46,15 @@ test("HDLM objective (n = 4 clusters from co-occurrence k-means): the validation
   assert.ok(r.after < r.before - 1.0, JSON.stringify(r));
 });
 
-test("training steps and evaluation leak no tensors (AR and HDLM)", () => {
-  for (const objective of [{ kind: "ar" }, { kind: "hdlm", numClusters: 4 }]) {
+test("GIDD+ objective (p_u = 0.1, dynamic weights): training loss and the validation ELBO decrease on real text", () => {
+  // Measured: validation ELBO 5.53 -> 3.09 nats, mean train loss 1.80 -> 1.06 (first vs last 5 steps).
+  const r = trainAndCompare({ kind: "gidd", pu: 0.1 }, 30, 1e-2);
+  assert.ok(r.after < r.before - 0.5, JSON.stringify(r));
+  assert.ok(r.last < r.first - 0.3, JSON.stringify(r));
+});
+
+test("training steps and evaluation leak no tensors (AR, HDLM and GIDD)", () => {
+  for (const objective of [{ kind: "ar" }, { kind: "hdlm", numClusters: 4 }, { kind: "gidd" }]) {
     const trainer = new Trainer(tinyConfig(tmpDir("hdlm-leak-"), { objective, steps: 10 }), smallOwt());
     trainer.trainStep();
     trainer.evaluate();

@@ -2,6 +2,7 @@
 // Every entry point writes into output typed arrays allocated here in JavaScript (see `alloc`).
 import * as path from "path";
 import * as fs from "fs";
+import { takeF32 } from "./buffer-pool";
 
 /** Op codes of `binary` (must match `BinOp` in native/hdlm_native.cc). */
 export const BIN = {
@@ -44,6 +45,7 @@ export interface Addon {
   crossEntropy(logits: F32, targets: Int32Array, weights: F32, out: F32, lse: F32, rows: number, cols: number): void;
   crossEntropyGrad(logits: F32, targets: Int32Array, weights: F32, lse: F32, dy: F32, dlogits: F32, rows: number, cols: number): void;
   setThreads(n: number): number;
+  setBlasThreads(n: number): number;
   threads(): number;
   blasInfo(): string;
 }
@@ -74,11 +76,11 @@ export function loadAddon(): Addon | { error: string } {
 }
 
 /**
- * A Float32Array of `n` elements for a kernel output (the kernel overwrites all of them).
- * Plain zeroed allocation: measured faster than Buffer.allocUnsafeSlow for multi-MB outputs (V8 reuses zeroed pages).
+ * A Float32Array of `n` elements for a kernel output that the kernel overwrites completely.
+ * Large ones come from the buffer pool (buffer-pool.ts), so their contents are arbitrary.
  */
 export function allocF32(n: number): Float32Array {
-  return new Float32Array(n);
+  return takeF32(n);
 }
 
 /** An Int32Array of `n` elements for a kernel output. */

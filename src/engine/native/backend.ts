@@ -4,6 +4,7 @@ import * as os from "os";
 import { tf } from "../tf";
 import { Addon, BIN, UN } from "./addon";
 import { CpuLikeBackend, KernelFn } from "./storage";
+import { attachPool } from "./buffer-pool";
 import { batchMatMulKernel, fusedMatMulKernel } from "./kernels-matmul";
 import { BINARY_KERNELS, UNARY_KERNELS, addNKernel, binaryKernel, castKernel, selectKernel, unaryKernel } from "./kernels-elementwise";
 import { gatherKernel, segmentSumKernel, transposeKernel } from "./kernels-layout";
@@ -100,6 +101,7 @@ export function registerNativeBackend(addon: Addon, backendName: string): string
     tf.registerBackend(backendName, () => {
       const b = new Ctor() as tf.KernelBackend & { firstUse?: boolean };
       b.firstUse = false; // no "install tfjs-node" banner: this backend is the native one
+      attachPool(b);
       return b;
     }, 0);
   }

@@ -1,7 +1,8 @@
 // Fused training ops with their own gradients: LayerNorm, tanh-GELU, weighted cross-entropy, and an in-place Adam.
 // On the "native" backend each runs as one C++ pass; on any other backend it is the same math in tfjs ops.
 import { tf } from "../tf";
-import { Addon, UN, loadAddon } from "./addon";
+import { Addon, UN, allocF32, loadAddon } from "./addon";
+import { CpuLikeBackend } from "./storage";
 import { linear } from "../matmul";
 
 /** A named tensor as optimisers exchange them (tfjs's NamedTensor). */
@@ -14,9 +15,10 @@ function activeAddon(): Addon | null {
   return "error" in a ? null : a;
 }
 
+/** The backend's own float32 array of `t` (zero-copy; the storage moves the tensor here first if needed). */
 function f32Values(t: tf.Tensor): Float32Array | null {
   if (t.dtype !== "float32") return null;
-  const v = t.dataSync();
+  const v = (tf.backend() as CpuLikeBackend).data.get(t.dataId).values;
   return v instanceof Float32Array ? v : null;
 }
 
@@ -36,9 +38,9 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps =
   }
   const op = tf.customGrad(((xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
     const rows = d === 0 ? 0 : xi.size / d;
-    const y = new Float32Array(xi.size);
-    const xhat = new Float32Array(xi.size);
-    const rstd = new Float32Array(rows);
+    const y = allocF32(xi.size);
+    const xhat = allocF32(xi.size);
+    const rstd = allocF32(rows);
     if (xi.size > 0) addon.layerNorm(f32Values(xi)!, f32Values(g)!, f32Values(b)!, y, xhat, rstd, rows, d, eps);
     const xhatT = tf.tensor(xhat, xi.shape);
     const rstdT = tf.tensor1d(rstd);
@@ -47,10 +49,14 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps =
       value: tf.tensor(y, xi.shape),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sx, sr, sg] = saved;
-        const dx = new Float32Array(sx.size);
-        const dg = new Float32Array(d);
-        const db = new Float32Array(d);
+        const dx = allocF32(sx.size);
+        const dg = allocF32(d);
+        const db = allocF32(d);
         if (sx.size > 0) addon.layerNormGrad(f32Values(dy)!, f32Values(sx)!, f32Values(sr)!, f32Values(sg)!, dx, dg, db, rows, d);
+        else {
+          dg.fill(0);
+          db.fill(0);
+        }
         return [tf.tensor(dx, sx.shape), tf.tensor(dg, sg.shape), tf.tensor(db, sg.shape)];
       },
     };
@@ -67,12 +73,12 @@ export function geluTanh(x: tf.Tensor): tf.Tensor {
   }
   const op = tf.customGrad(((xi: tf.Tensor, save: tf.GradSaveFunc) => {
     save([xi]);
-    const y = new Float32Array(xi.size);
+    const y = allocF32(xi.size);
     if (xi.size > 0) addon.unary(UN.GeluTanh, f32Values(xi)!, y, 0);
     return {
       value: tf.tensor(y, xi.shape),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const dx = new Float32Array(saved[0].size);
+        const dx = allocF32(saved[0].size);
         if (dx.length > 0) addon.geluGrad(f32Values(saved[0])!, f32Values(dy)!, dx);
         return [tf.tensor(dx, saved[0].shape)];
       },
@@ -98,14 +104,14 @@ export function weightedCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D, 
   const tv = targets.dataSync() as Int32Array;
   const wv = f32Values(weights)!;
   const op = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
-    const out = new Float32Array(n);
-    const lse = new Float32Array(n);
+    const out = allocF32(n);
+    const lse = allocF32(n);
     if (n > 0 && v > 0) addon.crossEntropy(f32Values(x)!, tv, wv, out, lse, n, v);
     save([x, tf.tensor1d(lse)]);
     return {
       value: tf.tensor1d(out),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const dx = new Float32Array(n * v);
+        const dx = allocF32(n * v);
         if (dx.length > 0) addon.crossEntropyGrad(f32Values(saved[0])!, tv, wv, f32Values(saved[1])!, f32Values(dy)!, dx, n, v);
         return [tf.tensor(dx, [n, v])];
       },
@@ -132,14 +138,14 @@ export function linearBias(x: tf.Tensor, w: tf.Tensor2D, bias: tf.Tensor1D): tf.
   const m = k === 0 ? lead.reduce((a, b) => a * b, 1) : x.size / k;
   const op = tf.customGrad(((xi: tf.Tensor, wi: tf.Tensor, bi: tf.Tensor, save: tf.GradSaveFunc) => {
     save([xi, wi]);
-    const out = new Float32Array(m * n);
+    const out = allocF32(m * n);
     if (out.length > 0) addon.linearBias(f32Values(xi)!, f32Values(wi)!, f32Values(bi)!, out, m, k, n);
     return {
       value: tf.tensor(out, [...lead, n]),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const dx = new Float32Array(m * k);
-        const dw = new Float32Array(k * n);
-        const db = new Float32Array(n);
+        const dx = allocF32(m * k);
+        const dw = allocF32(k * n);
+        const db = allocF32(n);
         addon.linearBiasGrad(f32Values(saved[0])!, f32Values(saved[1])!, f32Values(dy)!, dx, dw, db, m, k, n);
         return [tf.tensor(dx, saved[0].shape), tf.tensor(dw, [k, n]), tf.tensor(db, [n])];
       },
@@ -167,14 +173,14 @@ export function attention(qkv: tf.Tensor3D, heads: number): tf.Tensor3D {
     return tf.reshape(tf.transpose(att, [0, 2, 1, 3]), [b, t, d]) as tf.Tensor3D;
   }
   const op = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
-    const out = new Float32Array(b * t * d);
-    const probs = new Float32Array(b * heads * t * t);
+    const out = allocF32(b * t * d);
+    const probs = allocF32(b * heads * t * t);
     if (out.length > 0) addon.attention(f32Values(x)!, out, probs, b, t, heads, dh, scale);
     save([x, tf.tensor(probs, [b, heads, t, t])]);
     return {
       value: tf.tensor(out, [b, t, d]),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const dx = new Float32Array(b * t * d3);
+        const dx = allocF32(b * t * d3);
         if (dx.length > 0) addon.attentionGrad(f32Values(saved[0])!, f32Values(saved[1])!, f32Values(dy)!, dx, b, t, heads, dh, scale);
         return [tf.tensor(dx, [b, t, d3])];
       },

@@ -36,3 +36,4 @@ export function loadNativePack(): NativePack | { error: string } {
 }
 
 export { defaultThreads } from "./backend";
+export { layerNorm, geluTanh, attention, linearBias, weightedCrossEntropy, FusedAdam } from "./fused";

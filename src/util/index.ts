@@ -1,0 +1,3 @@
+// Public exports of src/util: small shared helpers with no tensor code (atomic file writes).
+export { writeFileAtomic } from "./fs";
+export type { AtomicWriteOptions } from "./fs";
