@@ -1,5 +1,5 @@
 // Training objectives behind one interface, resolved from the config's discriminated union by an exhaustive switch.
-// `ar`: causal next-token CE; `mdlm` and `hdlm`: DiT on z_t ~ q_t(.|x) scored by the closed-form losses of src/losses.
+// `ar`: causal next-token CE; `mdlm`, `hdlm` and `gidd`: DiT on z_t ~ q_t(.|x) scored by the closed-form losses of src/losses.
 import { tf } from "../engine/tf";
 import { ModelConfig } from "../models/config";
 import { Params, initDiffusionEmbedding } from "../models/params";
@@ -113,9 +113,7 @@ export function makeObjective(config: TrainConfig, data: TokenData): Objective {
     case "ar":
       return {
         kind,
-        modelKind: "ar",
-        inputSize: V,
-        outputSize: V,
+        ...objectiveSizes(kind, V),
         clusters: null,
         loss: (params, model, b) => causalCrossEntropy(arForward(params, model, b.tokens, b.mask), b.tokens, b.mask),
         initParams: () => undefined,
@@ -124,9 +122,7 @@ export function makeObjective(config: TrainConfig, data: TokenData): Objective {
       const schedule = new LogLinearSchedule();
       return {
         kind,
-        modelKind: "dit",
-        inputSize: V + 1, // tokens and [MASK] = V
-        outputSize: V + 1, // the loss removes the MASK column (SUBS)
+        ...objectiveSizes(kind, V), // tokens and [MASK] = V; the loss removes the MASK column (SUBS)
         clusters: null,
         loss: (params, model, b, rng, training) => {
           const [B] = b.tokens.shape;
@@ -167,9 +163,7 @@ export function makeObjective(config: TrainConfig, data: TokenData): Objective {
       const clip = { minLossWeight: h.minLossWeight, maxLossWeight: h.maxLossWeight };
       return {
         kind,
-        modelKind: "dit",
-        inputSize: V + 1 + n, // tokens, [MASK] = V, clusters V+1..V+n (hdlm.md §1.1)
-        outputSize: V + 1 + n, // the loss restricts the columns it scores
+        ...objectiveSizes(kind, V, n), // the loss restricts the columns it scores
         clusters,
         loss: (params, model, b, rng, training) => {
           const [B] = b.tokens.shape;

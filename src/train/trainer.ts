@@ -219,11 +219,11 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
       fs.mkdirSync(dir, { recursive: true });
       fs.writeFileSync(metricsFile, "");
     }
-    fs.writeFileSync(path.join(dir, "config.json"), JSON.stringify(config, null, 2) + "\n");
+    writeFileAtomic(path.join(dir, "config.json"), JSON.stringify(config, null, 2) + "\n");
     if (trainer.objective.clusters !== null) saveClusterMap(trainer.objective.clusters, path.join(dir, "clusters.json"));
     let engine = "engine not initialised";
     try { engine = describeEngine(engineReport()); } catch { /* engine report is informational */ }
-    fs.writeFileSync(path.join(dir, "run.json"), JSON.stringify({ engine, data: data.describe, resumedFrom: options.resume ? trainer.step : null }, null, 2) + "\n");
+    writeFileAtomic(path.join(dir, "run.json"), JSON.stringify({ engine, data: data.describe, resumedFrom: options.resume ? trainer.step : null }, null, 2) + "\n");
 
     const write = (line: MetricsLine) => {
       fs.appendFileSync(metricsFile, JSON.stringify(line) + "\n");
