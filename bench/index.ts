@@ -1,24 +1,27 @@
-// `npm run bench [-- matmul|train] [--smoke] [--steps N] [--backends a,b] [--torch-threads N] [--python PATH]`:
-// matmul GFLOP/s and the reference training step for every available backend vs numpy's OpenBLAS and PyTorch.
+// `npm run bench [-- matmul|train|dit] [--smoke] [--steps N] [--backends a,b] [--torch-threads N] [--python PATH]`:
+// matmul GFLOP/s, the reference training step vs numpy's OpenBLAS and PyTorch, and the library's DiT/AR train step.
 // The last two lines are always `training ratio vs PyTorch: <x>` and `matmul ratio vs OpenBLAS: <x>`.
 import * as os from "os";
 import { tf, initEngine, describeEngine, setExplicitTranspose, BACKENDS, BackendName, EngineReport } from "../src/engine";
 import { matmulCases, timeMatmulsNumpy, timeMatmulsTfjs } from "./matmul";
 import { REFERENCE_CONFIG, TINY_CONFIG, forwardFlops, parameterCount } from "./reference-model";
 import { TorchReference, TrainResult, median, timeTraining } from "./train";
+import { DIT_CPU, DIT_TINY, DitObjective, timeDitSteps } from "./dit";
 
 interface Options {
-  what: "all" | "matmul" | "train";
+  what: "all" | "matmul" | "train" | "dit";
   smoke: boolean;
   steps: number;
   warmup: number;
+  ditSteps: number;
+  ditObjectives: DitObjective[];
   backends: BackendName[] | null;
   torchThreads: number;
   python: string;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { what: "all", smoke: false, steps: 0, warmup: 1, backends: null, torchThreads: 1, python: process.env.HDLM_PYTHON ?? "/usr/bin/python3" };
+  const o: Options = { what: "all", smoke: false, steps: 0, warmup: 1, ditSteps: 0, ditObjectives: ["mdlm", "hdlm", "ar"], backends: null, torchThreads: 1, python: process.env.HDLM_PYTHON ?? "/usr/bin/python3" };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (): string => {
@@ -26,19 +29,27 @@ function parseArgs(argv: string[]): Options {
       if (v === undefined) throw new Error(`${a} needs a value`);
       return v;
     };
-    if (a === "matmul" || a === "train" || a === "all") o.what = a;
+    if (a === "matmul" || a === "train" || a === "dit" || a === "all") o.what = a;
     else if (a === "--smoke") o.smoke = true;
     else if (a === "--steps") o.steps = Number(value());
     else if (a === "--warmup") o.warmup = Number(value());
+    else if (a === "--dit-steps") o.ditSteps = Number(value());
+    else if (a === "--objectives") {
+      const list = value().split(",").filter((x) => x !== "");
+      for (const x of list) if (x !== "mdlm" && x !== "hdlm" && x !== "ar") throw new Error(`--objectives: ${x} is not one of mdlm, hdlm, ar`);
+      o.ditObjectives = list as DitObjective[];
+    }
     else if (a === "--torch-threads") o.torchThreads = Number(value());
     else if (a === "--python") o.python = value();
     else if (a === "--backends") {
       const list = value().split(",").filter((s) => s !== "");
       for (const b of list) if (!(BACKENDS as readonly string[]).includes(b)) throw new Error(`--backends: ${b} is not a backend; use ${BACKENDS.join(", ")}`);
       o.backends = list as BackendName[];
-    } else throw new Error(`unknown argument ${a}; usage: npm run bench -- [matmul|train|all] [--smoke] [--steps N] [--warmup N] [--backends native,wasm] [--torch-threads N] [--python PATH]`);
+    } else throw new Error(`unknown argument ${a}; usage: npm run bench -- [matmul|train|dit|all] [--smoke] [--steps N] [--warmup N] [--dit-steps N] [--objectives mdlm,hdlm,ar] [--backends native,wasm] [--torch-threads N] [--python PATH]`);
   }
   if (o.steps === 0) o.steps = o.smoke ? 2 : 5;
+  if (o.ditSteps === 0) o.ditSteps = o.smoke ? 1 : 3;
+  if (!Number.isInteger(o.ditSteps) || o.ditSteps < 1) throw new Error(`--dit-steps must be a positive integer, got ${o.ditSteps}`);
   if (!Number.isInteger(o.steps) || o.steps < 1) throw new Error(`--steps must be a positive integer, got ${o.steps}`);
   if (!Number.isInteger(o.warmup) || o.warmup < 0) throw new Error(`--warmup must be a non-negative integer, got ${o.warmup}`);
   if (!Number.isInteger(o.torchThreads) || o.torchThreads < 1) throw new Error(`--torch-threads must be a positive integer, got ${o.torchThreads}`);
@@ -78,7 +89,7 @@ async function main(): Promise<void> {
   let trainRatio = NaN;
   let matmulRatio = NaN;
 
-  if (o.what !== "train") {
+  if (o.what === "all" || o.what === "matmul") {
     const cases = matmulCases(o.smoke);
     const warm = 1;
     const runs = 3;
@@ -116,7 +127,7 @@ async function main(): Promise<void> {
     if (ok.length === ratios.length) matmulRatio = Math.exp(ok.reduce((s, x) => s + Math.log(x), 0) / ok.length);
   }
 
-  if (o.what !== "matmul") {
+  if (o.what === "all" || o.what === "train") {
     const config = o.smoke ? TINY_CONFIG : REFERENCE_CONFIG;
     const tokens = config.batch * config.seq;
     const trainable = reports.filter((r) => o.smoke || r.backend !== "cpu");
@@ -148,6 +159,19 @@ async function main(): Promise<void> {
     if (torchNote !== "") log(`  ${torchNote}`);
     const prim = results.find((r) => r.engine === `tfjs ${primary.backend}`);
     if (prim !== undefined && torchRes !== undefined) trainRatio = tokens / median(prim.seconds) / torchTps;
+  }
+
+  if (o.what === "all" || o.what === "dit") {
+    const c = o.smoke ? DIT_TINY : DIT_CPU;
+    const names = reports.filter((r) => o.smoke || r.backend !== "cpu").map((r) => r.backend);
+    log("");
+    log(`library training step (src/train Trainer, ${c.preset} preset, V ${c.vocab}, HDLM n ${c.clusters}, synthetic Zipf tokens): ` +
+      `${o.warmup} warm-up round${o.warmup === 1 ? "" : "s"}, ${o.ditSteps} timed rounds, backends alternating`);
+    const res = await timeDitSteps(c, names, o.ditObjectives, o.warmup, o.ditSteps, log);
+    log(table(["objective", "backend", "s/step", "CPU-s/step", "tokens/s", "last loss"], res.map((r) => {
+      const s = median(r.seconds);
+      return [r.objective, r.backend, fmt(s, 3), fmt(median(r.cpuSeconds), 2), fmt(r.tokens / s, 0), fmt(r.loss[r.loss.length - 1], 4)];
+    })));
   }
 
   log("");

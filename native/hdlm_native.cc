@@ -879,8 +879,54 @@ napi_value CrossEntropyGrad(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
-// attention(qkv, out, probs, B, T, H, dh, scale): bidirectional multi-head attention reading Q, K, V in place from the
-// fused projection qkv [B*T, 3D] (q | k | v, heads contiguous within each); writes out [B*T, D] and probs [B, H, T, T].
+// Optional extras of `attention` / `attentionGrad`: rotary tables cos, sin [T, dh] (GPT-NeoX rotate-half form) applied
+// to q and k, an additive key bias [B, T] (e.g. -1e9 on padded keys) and a causal flag (-1e9 where key > query).
+struct AttExtras {
+  const float* cos = nullptr;
+  const float* sin = nullptr;
+  const float* keyBias = nullptr;
+  bool causal = false;
+};
+
+AttExtras attExtras(Args& a, size_t first) {
+  AttExtras e;
+  if (a.argc > first && !a.isNull(first)) e.cos = a.ptr<float>(first);
+  if (a.argc > first + 1 && !a.isNull(first + 1)) e.sin = a.ptr<float>(first + 1);
+  if (a.argc > first + 2 && !a.isNull(first + 2)) e.keyBias = a.ptr<float>(first + 2);
+  if (a.argc > first + 3 && !a.isNull(first + 3)) e.causal = a.i64(first + 3) != 0;
+  if ((e.cos == nullptr) != (e.sin == nullptr)) a.fail("hdlm_native.attention: cos and sin must be given together");
+  return e;
+}
+
+// dst[T, dh] (contiguous) = rotary(src rows of stride ld): y_i = x_i c_i - x_{i+h} s_i, y_{i+h} = x_{i+h} c_{i+h} + x_i s_{i+h}.
+void ropeRows(const float* src, int64_t ld, float* dst, int64_t T, int64_t dh, const float* C, const float* S) {
+  const int64_t half = dh / 2;
+  for (int64_t r = 0; r < T; r++) {
+    const float* x = src + r * ld;
+    const float* c = C + r * dh;
+    const float* s = S + r * dh;
+    float* y = dst + r * dh;
+    for (int64_t i = 0; i < half; i++) y[i] = x[i] * c[i] + (-x[i + half]) * s[i];
+    for (int64_t i = half; i < dh; i++) y[i] = x[i] * c[i] + x[i - half] * s[i];
+  }
+}
+
+// Transposed rotary (the gradient): dx_i = dy_i c_i + dy_{i+h} s_{i+h}, dx_{i+h} = dy_{i+h} c_{i+h} - dy_i s_i; dst rows of stride ld.
+void ropeRowsT(const float* dy, float* dst, int64_t ld, int64_t T, int64_t dh, const float* C, const float* S) {
+  const int64_t half = dh / 2;
+  for (int64_t r = 0; r < T; r++) {
+    const float* g = dy + r * dh;
+    const float* c = C + r * dh;
+    const float* s = S + r * dh;
+    float* y = dst + r * ld;
+    for (int64_t i = 0; i < half; i++) y[i] = g[i] * c[i] + g[i + half] * s[i + half];
+    for (int64_t i = half; i < dh; i++) y[i] = g[i] * c[i] - g[i - half] * s[i - half];
+  }
+}
+
+// attention(qkv, out, probs, B, T, H, dh, scale[, cos, sin, keyBias, causal]): multi-head attention reading Q, K, V in
+// place from the fused projection qkv [B*T, 3D] (q | k | v, heads contiguous within each); writes out [B*T, D] and
+// probs [B, H, T, T]. Scores are scale * q kᵀ (+ keyBias[b, key]) (- 1e9 where key > query when causal), then softmax.
 napi_value Attention(napi_env env, napi_callback_info info) {
   Args a(env, info);
   const float* QKV = a.ptr<float>(0);
@@ -888,18 +934,34 @@ napi_value Attention(napi_env env, napi_callback_info info) {
   float* PR = a.ptr<float>(2);
   int64_t B = a.i64(3), T = a.i64(4), H = a.i64(5), dh = a.i64(6);
   float scale = static_cast<float>(a.f64(7));
+  const AttExtras ex = attExtras(a, 8);
   if (!a.ok) return nullptr;
   const int64_t D = H * dh, D3 = 3 * D;
+  const bool rope = ex.cos != nullptr;
   hdlm::parallelFor(*gPool, B * H, 4.0 * T * T * dh, [&](int64_t p0, int64_t p1) {
+    std::vector<float> rq(rope ? static_cast<size_t>(2 * T * dh) : 0);
     for (int64_t p = p0; p < p1; p++) {
       const int64_t b = p / H, h = p % H;
       const float* Q = QKV + b * T * D3 + h * dh;
       const float* K = Q + D;
       const float* V = Q + 2 * D;
+      int64_t ldq = D3;
+      if (rope) {
+        ropeRows(Q, D3, rq.data(), T, dh, ex.cos, ex.sin);
+        ropeRows(K, D3, rq.data() + T * dh, T, dh, ex.cos, ex.sin);
+        Q = rq.data();
+        K = rq.data() + T * dh;
+        ldq = dh;
+      }
       float* S = PR + p * T * T;
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, dh, scale, Q, D3, K, D3, 0.0f, S, T);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, dh, scale, Q, ldq, K, ldq, 0.0f, S, T);
+      const float* kb = ex.keyBias == nullptr ? nullptr : ex.keyBias + b * T;
       for (int64_t r = 0; r < T; r++) {
         float* row = S + r * T;
+        if (kb != nullptr)
+          for (int64_t j = 0; j < T; j++) row[j] += kb[j];
+        if (ex.causal)
+          for (int64_t j = r + 1; j < T; j++) row[j] += -1e9f;
         const float mx = rowMax(row, T);
         expShift(row, row, T, mx);
         const float inv = 1.0f / rowSum(row, T);
@@ -911,7 +973,8 @@ napi_value Attention(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
-// attentionGrad(qkv, probs, dout, dqkv, B, T, H, dh, scale): gradient of `attention` with respect to qkv
+// attentionGrad(qkv, probs, dout, dqkv, B, T, H, dh, scale[, cos, sin, keyBias, causal]): gradient of `attention`
+// with respect to qkv (the bias and the causal mask are constants; they enter only through probs).
 napi_value AttentionGrad(napi_env env, napi_callback_info info) {
   Args a(env, info);
   const float* QKV = a.ptr<float>(0);
@@ -920,10 +983,13 @@ napi_value AttentionGrad(napi_env env, napi_callback_info info) {
   float* DQKV = a.ptr<float>(3);
   int64_t B = a.i64(4), T = a.i64(5), H = a.i64(6), dh = a.i64(7);
   float scale = static_cast<float>(a.f64(8));
+  const AttExtras ex = attExtras(a, 9);
   if (!a.ok) return nullptr;
   const int64_t D = H * dh, D3 = 3 * D;
+  const bool rope = ex.cos != nullptr;
   hdlm::parallelFor(*gPool, B * H, 8.0 * T * T * dh, [&](int64_t p0, int64_t p1) {
     std::vector<float> dP(static_cast<size_t>(T * T));
+    std::vector<float> rq(rope ? static_cast<size_t>(4 * T * dh) : 0);
     for (int64_t p = p0; p < p1; p++) {
       const int64_t b = p / H, h = p % H;
       const float* Q = QKV + b * T * D3 + h * dh;
@@ -935,6 +1001,18 @@ napi_value AttentionGrad(napi_env env, napi_callback_info info) {
       float* dK = dQ + D;
       float* dV = dQ + 2 * D;
       float* dS = dP.data();
+      int64_t ldq = D3;
+      float* dQr = dQ;
+      float* dKr = dK;
+      if (rope) {
+        ropeRows(Q, D3, rq.data(), T, dh, ex.cos, ex.sin);
+        ropeRows(K, D3, rq.data() + T * dh, T, dh, ex.cos, ex.sin);
+        Q = rq.data();
+        K = rq.data() + T * dh;
+        dQr = rq.data() + 2 * T * dh;
+        dKr = rq.data() + 3 * T * dh;
+        ldq = dh;
+      }
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, dh, 1.0f, dO, D, V, D3, 0.0f, dS, T);
       for (int64_t r = 0; r < T; r++) {
         const float* pr = P + r * T;
@@ -942,9 +1020,13 @@ napi_value AttentionGrad(napi_env env, napi_callback_info info) {
         const float dot = rowDot(pr, ds, T);
         for (int64_t j = 0; j < T; j++) ds[j] = scale * pr[j] * (ds[j] - dot);
       }
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, dh, T, 1.0f, dS, T, K, D3, 0.0f, dQ, D3);
-      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, dh, T, 1.0f, dS, T, Q, D3, 0.0f, dK, D3);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, dh, T, 1.0f, dS, T, K, ldq, 0.0f, dQr, ldq);
+      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, dh, T, 1.0f, dS, T, Q, ldq, 0.0f, dKr, ldq);
       cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, dh, T, 1.0f, P, T, dO, D, 0.0f, dV, D3);
+      if (rope) {
+        ropeRowsT(dQr, dQ, D3, T, dh, ex.cos, ex.sin);
+        ropeRowsT(dKr, dK, D3, T, dh, ex.cos, ex.sin);
+      }
     }
   });
   return undef(env);

@@ -11,3 +11,4 @@ export * from "./train";
 export * from "./eval";
 export * from "./plot";
 export * from "./notebook";
+export * from "./experiments";

@@ -3,7 +3,7 @@
 import { tf, quietCpuBanner } from "./tf";
 import { registerSegmentSum } from "./segment-sum";
 import { setExplicitTranspose } from "./matmul";
-import { loadNativePack } from "./native";
+import { loadNativePack, FUSED_OPS } from "./native";
 
 /** Backend names hdlm-lab can select, fastest first. */
 export const BACKENDS = ["tensorflow", "native", "wasm", "cpu"] as const;
@@ -144,5 +144,6 @@ export function describeEngine(r: EngineReport = engineReport()): string {
   const simd = r.simd === null ? "n/a" : r.simd ? "on" : "off";
   const kernels = r.kernels.length > 0 ? r.kernels.join(", ") : "none";
   const skipped = r.skipped.length > 0 ? `; skipped ${r.skipped.map((s) => `${s.backend} (${s.reason})`).join(", ")}` : "";
-  return `backend ${r.backend} (tfjs ${r.tfjsVersion}), threads ${r.threads}, SIMD ${simd}, hdlm kernels: ${kernels}${skipped}`;
+  const fused = r.backend === "native" ? `; fused ops: ${FUSED_OPS.join(", ")}` : "";
+  return `backend ${r.backend} (tfjs ${r.tfjsVersion}), threads ${r.threads}, SIMD ${simd}, hdlm kernels: ${kernels}${fused}${skipped}`;
 }

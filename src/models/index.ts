@@ -7,3 +7,4 @@ export type { Params } from "./params";
 export { ditForward, arForward, block } from "./transformer";
 export type { DiTOutput } from "./transformer";
 export { layerNorm, modulate, geluTanh, geluTanhAutodiff, silu, dense, timestepEmbedding, rotaryTables, applyRotary, attentionBias, attention } from "./layers";
+export type { AttentionMask } from "./layers";

@@ -2,9 +2,20 @@
 // modulation, tanh-GELU, the sinusoidal time embedding, rotary embedding and masked multi-head attention.
 import { tf } from "../engine/tf";
 import { linear } from "../engine/matmul";
+import {
+  fusedNativeActive,
+  layerNorm as fusedLayerNorm,
+  geluTanh as fusedGeluTanh,
+  linearBias as fusedLinearBias,
+  attention as fusedAttention,
+} from "../engine/native/fused";
 
-/** LayerNorm over the last axis without bias: `(x - mean) / sqrt(var + eps) * weight`. */
+/**
+ * LayerNorm over the last axis without bias: `(x - mean) / sqrt(var + eps) * weight`.
+ * On the native backend this is the fused kernel of src/engine/native/fused.ts (one pass, analytic gradient).
+ */
 export function layerNorm(x: tf.Tensor3D, weight: tf.Tensor1D, eps = 1e-5): tf.Tensor3D {
+  if (fusedNativeActive() && x.dtype === "float32") return fusedLayerNorm(x, weight, tf.zeros(weight.shape), eps) as tf.Tensor3D;
   const { mean, variance } = tf.moments(x, -1, true);
   return tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps))), weight) as tf.Tensor3D;
 }
@@ -41,8 +52,10 @@ const geluTanhCustom = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
 /**
  * tanh approximation of GELU (PyTorch `approximate="tanh"`), `0.5x(1 + tanh(√(2/π)(x + 0.044715x³)))`, with an
  * analytic gradient that saves only x (autodiff would keep eight (N, 4d) intermediates per MLP for the backward pass).
+ * On the native backend: the fused C++ kernel and its gradient.
  */
 export function geluTanh<T extends tf.Tensor>(x: T): T {
+  if (fusedNativeActive() && x.dtype === "float32") return fusedGeluTanh(x) as T;
   return geluTanhCustom(x) as T;
 }
 
@@ -51,8 +64,9 @@ export function silu<T extends tf.Tensor>(x: T): T {
   return tf.mul(x, tf.sigmoid(x)) as T;
 }
 
-/** `x @ w + b` over the last axis (b optional). */
+/** `x @ w + b` over the last axis (b optional; on the native backend one fused sgemm-onto-bias with its gradient). */
 export function dense(x: tf.Tensor, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor {
+  if (b !== undefined && fusedNativeActive() && x.dtype === "float32") return fusedLinearBias(x, w, b);
   const y = linear(x, w);
   return b === undefined ? y : tf.add(y, b);
 }
@@ -110,9 +124,17 @@ export function attentionBias(B: number, T: number, keyMask: tf.Tensor2D | null,
   return bias;
 }
 
+/** Which keys a query may attend: `keyMask` (B, T) 1 real / 0 padding (or null), and `causal` (key <= query). */
+export interface AttentionMask {
+  keyMask: tf.Tensor2D | null;
+  causal: boolean;
+}
+
 /**
  * Multi-head self-attention with a fused bias-free QKV projection and rotary q, k (hdlm.md §8.1).
- * h (B, T, d) -> (B, T, d). Attention stays batched over B*H (never split into per-head 2-D matmuls).
+ * h (B, T, d) -> (B, T, d); not-attended keys get the additive score bias -1e9 (as {@link attentionBias}).
+ * The core is the fused `attention` of src/engine/native/fused.ts: on native one C++ pass reading Q, K, V in place
+ * (rotary and masks applied inside, analytic gradient); elsewhere tfjs ops batched over B*H.
  */
 export function attention(
   h: tf.Tensor3D,
@@ -120,19 +142,9 @@ export function attention(
   wProj: tf.Tensor2D,
   heads: number,
   rope: { cos: tf.Tensor2D; sin: tf.Tensor2D },
-  bias: tf.Tensor4D | null,
+  mask: AttentionMask,
 ): tf.Tensor3D {
-  const [B, T, d] = h.shape;
-  const hd = d / heads;
-  const qkv = tf.reshape(linear(h, wQkv), [B, T, 3, heads, hd]); // (B, T, 3, H, hd)
-  const qkvT = tf.transpose(qkv, [2, 0, 3, 1, 4]); // (3, B, H, T, hd)
-  const [q0, k0, v0] = tf.unstack(qkvT, 0).map((u) => tf.reshape(u, [B * heads, T, hd]) as tf.Tensor3D); // (BH, T, hd)
-  const q = applyRotary(q0, rope.cos, rope.sin);
-  const k = applyRotary(k0, rope.cos, rope.sin);
-  let scores = tf.reshape(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(hd)), [B, heads, T, T]); // (B, H, T, T)
-  if (bias !== null) scores = tf.add(scores, bias);
-  const att = tf.reshape(tf.softmax(scores, -1), [B * heads, T, T]) as tf.Tensor3D; // (BH, T, T)
-  const y = tf.reshape(tf.matMul(att, v0), [B, heads, T, hd]); // (B, H, T, hd)
-  const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B, T, d]); // (B, T, d)
+  const qkv = linear(h, wQkv) as tf.Tensor3D; // (B, T, 3d): q | k | v, heads contiguous in each
+  const merged = fusedAttention(qkv, heads, { rope, keyMask: mask.keyMask, causal: mask.causal }); // (B, T, d)
   return linear(merged, wProj) as tf.Tensor3D; // (B, T, d)
 }

@@ -3,7 +3,7 @@
 import { tf } from "../engine/tf";
 import { ModelConfig } from "./config";
 import { Params, param } from "./params";
-import { layerNorm, modulate, geluTanh, silu, dense, timestepEmbedding, rotaryTables, attention, attentionBias } from "./layers";
+import { layerNorm, modulate, geluTanh, silu, dense, timestepEmbedding, rotaryTables, attention, AttentionMask } from "./layers";
 
 type T1 = tf.Tensor1D;
 type T2 = tf.Tensor2D;
@@ -29,12 +29,12 @@ export function block(
   mod: Modulation | null,
   c: ModelConfig,
   rope: { cos: T2; sin: T2 },
-  bias: tf.Tensor4D | null,
+  mask: AttentionMask,
 ): tf.Tensor3D {
   const p = (n: string) => param(params, `blocks.${i}.${n}`);
   let h = layerNorm(x, p("ln1") as T1); // (B, T, d)
   if (mod !== null) h = modulate(h, mod.shiftMsa, mod.scaleMsa);
-  let a = attention(h, p("qkv") as T2, p("proj") as T2, c.heads, rope, bias); // (B, T, d)
+  let a = attention(h, p("qkv") as T2, p("proj") as T2, c.heads, rope, mask); // (B, T, d)
   if (mod !== null) a = tf.mul(a, mod.gateMsa) as tf.Tensor3D;
   x = tf.add(x, a) as tf.Tensor3D; // gated residual
 
@@ -80,10 +80,10 @@ export function ditForward(params: Params, c: ModelConfig, tokens: T2, t: T1, ma
   const cond = silu(dense(h1, param(params, "time.w2") as T2, param(params, "time.b2") as T1)) as T2; // (B, condDim)
 
   const rope = rotaryTables(T, c.hidden / c.heads);
-  const bias = attentionBias(B, T, mask, false); // (B, 1, 1, T) or null
+  const attMask: AttentionMask = { keyMask: mask, causal: false }; // padded keys are never attended
   for (let i = 0; i < c.layers; i++) {
     const [shiftMsa, scaleMsa, gateMsa, shiftMlp, scaleMlp, gateMlp] = adaLN(params, `blocks.${i}.ada`, cond, 6);
-    x = block(params, i, x, { shiftMsa, scaleMsa, gateMsa, shiftMlp, scaleMlp, gateMlp }, c, rope, bias);
+    x = block(params, i, x, { shiftMsa, scaleMsa, gateMsa, shiftMlp, scaleMlp, gateMlp }, c, rope, attMask);
   }
 
   // Final layer: LN -> adaLN shift/scale -> Linear (zero-initialised, untied from the embedding).
@@ -110,8 +110,8 @@ export function arForward(params: Params, c: ModelConfig, tokens: T2, mask: T2 |
   const [B, T] = tokens.shape;
   let x = tf.gather(param(params, "embed"), tf.cast(tokens, "int32")) as tf.Tensor3D; // (B, T, d)
   const rope = rotaryTables(T, c.hidden / c.heads);
-  const bias = attentionBias(B, T, mask, true); // (B, 1, T, T)
-  for (let i = 0; i < c.layers; i++) x = block(params, i, x, null, c, rope, bias);
+  const attMask: AttentionMask = { keyMask: mask, causal: true }; // causal plus the padding mask
+  for (let i = 0; i < c.layers; i++) x = block(params, i, x, null, c, rope, attMask);
   const hf = layerNorm(x, param(params, "final.ln") as T1); // (B, T, d)
   return dense(hf, param(params, "head.w") as T2, param(params, "head.b") as T1) as tf.Tensor3D; // (B, T, out)
 }

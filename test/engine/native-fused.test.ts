@@ -1,5 +1,5 @@
-// The fused training ops (LayerNorm, tanh-GELU, weighted cross-entropy, FusedAdam): on native (one C++ pass)
-// they equal the composite tfjs ops on the pure-JS cpu backend, values and gradients (relative error <= 1e-4).
+// The fused training ops (LayerNorm, tanh-GELU, attention with rotary/masks, cross-entropy, FusedAdam): on native (one
+// C++ pass) they equal the composite tfjs ops on the pure-JS cpu backend, values and gradients (rel. error <= 1e-4).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { tf } from "../../src/engine";
@@ -93,6 +93,77 @@ test("attention from fused QKV: value and gradient match the transpose/unstack/s
     assert.ok(err <= 1e-4, `attention B${b} T${t} H${h} dh${dh}: rel err ${err}`);
   }
   assert.throws(() => attention(tf.ones([1, 2, 9]) as tf.Tensor3D, 2), /must be 3 x heads/);
+});
+
+/** Rotary tables (T, dh) as the models build them (halves repeated), as a factory for the active backend. */
+function ropeTables(t: number, dh: number): () => { cos: tf.Tensor2D; sin: tf.Tensor2D } {
+  const c = new Float32Array(t * dh);
+  const s = new Float32Array(t * dh);
+  for (let p = 0; p < t; p++) {
+    for (let i = 0; i < dh / 2; i++) {
+      const a = p * Math.pow(10000, (-2 * i) / dh);
+      c[p * dh + i] = c[p * dh + dh / 2 + i] = Math.cos(a);
+      s[p * dh + i] = s[p * dh + dh / 2 + i] = Math.sin(a);
+    }
+  }
+  return () => ({ cos: tf.tensor2d(c, [t, dh]), sin: tf.tensor2d(s, [t, dh]) });
+}
+
+test("attention with rotary q/k, a key padding mask and the causal mask: native matches the cpu composite", opts, async () => {
+  await setupNative();
+  const rng = new SeededRng(47);
+  for (const [b, t, h, dh] of [[1, 1, 1, 2], [2, 5, 3, 4], [3, 17, 2, 8], [2, 32, 4, 16]]) {
+    const d = h * dh;
+    const xv = uniform(rng, b * t * 3 * d, -2, 2);
+    const wv = uniform(rng, b * t * d);
+    // Padding at the end of every sequence but the first; sequence 1 (if any) entirely padded but its first key.
+    const mv = new Float32Array(b * t);
+    for (let i = 0; i < b; i++) for (let j = 0; j < t; j++) mv[i * t + j] = i === 0 || j < Math.max(1, t - 2 * i) ? 1 : 0;
+    const rope = ropeTables(t, dh);
+    for (const [useRope, useMask, causal] of [[true, false, false], [false, true, false], [false, false, true], [true, true, true]]) {
+      const err = await compare(() => {
+        const o = { rope: useRope ? rope() : undefined, keyMask: useMask ? tf.tensor2d(mv, [b, t]) : null, causal };
+        const f = (x: tf.Tensor): tf.Scalar => tf.sum(tf.mul(attention(x as tf.Tensor3D, h, o), tf.tensor(wv, [b, t, d])));
+        return [attention(tf.tensor3d(xv, [b, t, 3 * d]), h, o), tf.grad(f)(tf.tensor3d(xv, [b, t, 3 * d]))];
+      });
+      assert.ok(err <= 1e-4, `attention B${b} T${t} H${h} dh${dh} rope ${useRope} mask ${useMask} causal ${causal}: rel err ${err}`);
+    }
+  }
+  assert.throws(() => attention(tf.ones([1, 3, 12]) as tf.Tensor3D, 2, { rope: ropeTables(4, 2)() }), /rope.cos must have shape \[3, 2\]/);
+  assert.throws(() => attention(tf.ones([1, 3, 12]) as tf.Tensor3D, 2, { keyMask: tf.ones([1, 4]) as tf.Tensor2D }), /keyMask must have shape \[1, 3\]/);
+});
+
+test("attention gradient on native (rotary + padding + causal) matches central finite differences", opts, async () => {
+  await setupNative();
+  const [b, t, h, dh] = [2, 6, 2, 4];
+  const d = h * dh;
+  const rng = new SeededRng(48);
+  const xv = uniform(rng, b * t * 3 * d, -1, 1);
+  const wv = uniform(rng, b * t * d);
+  const mv = new Float32Array(b * t).fill(1);
+  mv[t + t - 1] = 0;
+  mv[t + t - 2] = 0;
+  const rope = ropeTables(t, dh);
+  const loss = (x: Float32Array): number =>
+    tf.tidy(() => tf.sum(tf.mul(attention(tf.tensor3d(x, [b, t, 3 * d]), h, { rope: rope(), keyMask: tf.tensor2d(mv, [b, t]), causal: true }), tf.tensor(wv, [b, t, d]))).dataSync()[0]);
+  const [g] = await runOn("native", () => {
+    const o = { rope: rope(), keyMask: tf.tensor2d(mv, [b, t]), causal: true };
+    return tf.grad((x: tf.Tensor) => tf.sum(tf.mul(attention(x as tf.Tensor3D, h, o), tf.tensor(wv, [b, t, d]))))(tf.tensor3d(xv, [b, t, 3 * d]));
+  });
+  const eps = 1e-2;
+  let worst = 0;
+  let scale = 0;
+  for (let i = 0; i < xv.length; i += 7) {
+    const up = Float32Array.from(xv);
+    const dn = Float32Array.from(xv);
+    up[i] += eps;
+    dn[i] -= eps;
+    const fd = (loss(up) - loss(dn)) / (2 * eps);
+    worst = Math.max(worst, Math.abs(fd - g.values[i]));
+    scale = Math.max(scale, Math.abs(fd));
+  }
+  assert.ok(scale > 1e-2, "the probed gradient entries are not all ~0");
+  assert.ok(worst <= 2e-3 * Math.max(1, scale), `finite differences: max abs diff ${worst} (scale ${scale})`);
 });
 
 test("FusedAdam on native equals tf.train.adam on cpu over 3 steps, and leaves no tensors behind", opts, async () => {

@@ -26,10 +26,12 @@ test("auto-selection picks the native backend and names its kernels and threads"
   assert.equal(r.backend, "native", `${r.line} ${r.stderr}`);
   assert.match(r.line, /threads 2/);
   assert.match(r.line, /BatchMatMul/);
+  assert.match(r.line, /fused ops: layerNorm, geluTanh, attention \(rotary, padding\/causal mask\), linearBias/);
 });
 
 test("a native pack that fails to register falls back to wasm and says why", { skip: skipNative }, () => {
   const r = selectIn({ HDLM_THREADS: "zero" });
   assert.equal(r.backend, "wasm", `${r.line} ${r.stderr}`);
+  assert.doesNotMatch(r.line, /fused ops/);
   assert.match(r.line, /skipped .*native \(native pack failed its self-check: HDLM_THREADS must be a positive integer, got zero\)/);
 });

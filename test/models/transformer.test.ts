@@ -1,10 +1,11 @@
-// Tests of the DiT and the causal transformer: shapes, zero-init logits, padding and causal masks, gradient flow,
-// deterministic init, rotary relative-position invariance, the embedding-init hook and tensor leaks.
+// Tests of the DiT and the causal transformer: shapes, zero-init logits, padding and causal masks, gradient flow, init,
+// rotary invariance, the fused attention vs its composite, the active backend vs pure JS, embedding init, tensor leaks.
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
-import { initEngine, tf } from "../../src/engine";
-import { modelConfig, initParams, ditForward, arForward, initDiffusionEmbedding, countParams, disposeParams, rotaryTables, applyRotary, geluTanh, geluTanhAutodiff, Params, ModelConfig } from "../../src/models";
+import { initEngine, tf, setExplicitTranspose } from "../../src/engine";
+import { modelConfig, initParams, ditForward, arForward, initDiffusionEmbedding, countParams, disposeParams, rotaryTables, applyRotary, attentionBias, attention, geluTanh, geluTanhAutodiff, Params, ModelConfig } from "../../src/models";
 import { perturb, maxAbsDiff } from "./helpers";
+import { SeededRng } from "../../src/processes/rng";
 
 before(async () => {
   await initEngine();
@@ -80,6 +81,80 @@ test("AR causal mask: future tokens do not change earlier logits, but do change 
   assert.ok(maxAbsDiff(upTo(la, 0, 9), upTo(lb, 0, 9)) < 1e-5, "future tokens leaked into the past");
   assert.ok(maxAbsDiff(upTo(la, 9, 16), upTo(lb, 9, 16)) > 1e-3);
   disposeParams(p);
+});
+
+/** The attention of the models written out with tfjs ops: rotary q/k, additive bias from attentionBias, softmax. */
+function compositeAttention(h: tf.Tensor3D, wQkv: tf.Tensor2D, wProj: tf.Tensor2D, heads: number, rope: { cos: tf.Tensor2D; sin: tf.Tensor2D }, bias: tf.Tensor4D | null): tf.Tensor {
+  const [B, T, d] = h.shape;
+  const hd = d / heads;
+  const qkv = tf.transpose(tf.reshape(tf.matMul(tf.reshape(h, [B * T, d]), wQkv), [B, T, 3, heads, hd]), [2, 0, 3, 1, 4]);
+  const [q0, k0, v0] = tf.unstack(qkv, 0).map((u) => tf.reshape(u, [B * heads, T, hd]) as tf.Tensor3D);
+  const q = applyRotary(q0, rope.cos, rope.sin);
+  const k = applyRotary(k0, rope.cos, rope.sin);
+  let scores = tf.reshape(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(hd)), [B, heads, T, T]);
+  if (bias !== null) scores = tf.add(scores, bias);
+  const y = tf.reshape(tf.matMul(tf.reshape(tf.softmax(scores, -1), [B * heads, T, T]), v0), [B, heads, T, hd]);
+  return tf.reshape(tf.matMul(tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * T, d]), wProj), [B, T, d]);
+}
+
+test("attention (fused core, active backend) equals the rotary + attentionBias composite: values and gradients", () => {
+  const [B, T, d, H] = [2, 9, 16, 2];
+  const rng = new SeededRng(12);
+  const draw = (n: number, s = 0.5) => Float32Array.from({ length: n }, () => s * rng.normal());
+  const hv = draw(B * T * d, 1);
+  const wq = draw(d * 3 * d);
+  const wp = draw(d * d);
+  const dy = draw(B * T * d, 1);
+  const maskRow = [Array(T).fill(1), Array.from({ length: T }, (_, t) => (t < 6 ? 1 : 0))];
+  for (const [padded, causal] of [[false, false], [true, false], [false, true], [true, true]]) {
+    const errs = tf.tidy(() => {
+      const rope = rotaryTables(T, d / H);
+      const keyMask = padded ? tf.tensor2d(maskRow) : null;
+      const args = [tf.tensor3d(hv, [B, T, d]), tf.tensor2d(wq, [d, 3 * d]), tf.tensor2d(wp, [d, d])];
+      const gy = tf.tensor3d(dy, [B, T, d]);
+      const fused = (h: tf.Tensor, a: tf.Tensor, b: tf.Tensor) => attention(h as tf.Tensor3D, a as tf.Tensor2D, b as tf.Tensor2D, H, rope, { keyMask, causal });
+      const ref = (h: tf.Tensor, a: tf.Tensor, b: tf.Tensor) => compositeAttention(h as tf.Tensor3D, a as tf.Tensor2D, b as tf.Tensor2D, H, rope, attentionBias(B, T, keyMask, causal));
+      const got = [fused(args[0], args[1], args[2]), ...tf.grads((h: tf.Tensor, a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(fused(h, a, b), gy)))(args)];
+      const want = [ref(args[0], args[1], args[2]), ...tf.grads((h: tf.Tensor, a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(ref(h, a, b), gy)))(args)];
+      return got.map((g, i) => maxAbsDiff(g.dataSync(), want[i].dataSync()) / Math.max(1e-6, tf.max(tf.abs(want[i])).dataSync()[0]));
+    });
+    for (const [i, e] of errs.entries()) assert.ok(e <= 1e-4, `padded ${padded} causal ${causal}: output ${i} rel err ${e} on ${tf.getBackend()}`);
+  }
+});
+
+test("DiT (padding mask) and AR loss gradients on the active backend equal the pure-JS cpu backend", async () => {
+  const active = tf.getBackend();
+  const c = cfg({ layers: 2, auxClusters: 3 });
+  const p = initParams(c, "dit", 7);
+  perturb(p, 7);
+  const pa = initParams(cfg({ layers: 2 }), "ar", 7);
+  perturb(pa, 8);
+  const tok = ids(2, 16, 7);
+  const mask = [Array(16).fill(1), Array.from({ length: 16 }, (_, t) => (t < 10 ? 1 : 0))];
+  const run = (): number[][] =>
+    tf.tidy(() => {
+      const names = Object.keys(p);
+      const ld = tf.variableGrads(() => {
+        const o = ditForward(p, c, tf.tensor2d(tok, [2, 16], "int32"), tf.tensor1d([0.3, 0.8]), tf.tensor2d(mask));
+        return tf.add(tf.mean(tf.square(o.logits)), tf.mean(tf.square(o.auxLogits as tf.Tensor))) as tf.Scalar;
+      }, names.map((n) => p[n]));
+      const la = tf.variableGrads(() => tf.mean(tf.square(arForward(pa, cfg({ layers: 2 }), tf.tensor2d(tok, [2, 16], "int32"), tf.tensor2d(mask)))) as tf.Scalar,
+        Object.values(pa));
+      return [[ld.value.dataSync()[0], la.value.dataSync()[0]], ...Object.values(ld.grads).map((g) => Array.from(g.dataSync())), ...Object.values(la.grads).map((g) => Array.from(g.dataSync()))];
+    });
+  const got = run();
+  await tf.setBackend("cpu");
+  setExplicitTranspose(false);
+  const want = run();
+  await tf.setBackend(active);
+  setExplicitTranspose(active === "wasm");
+  assert.equal(got.length, want.length);
+  for (let i = 0; i < got.length; i++) {
+    const scale = Math.max(1e-6, ...want[i].map(Math.abs));
+    assert.ok(maxAbsDiff(got[i], want[i]) / scale <= 1e-4, `${active} vs cpu: entry ${i} rel err ${maxAbsDiff(got[i], want[i]) / scale}`);
+  }
+  disposeParams(p);
+  disposeParams(pa);
 });
 
 function gradNorms(p: Params, loss: () => tf.Scalar): Record<string, number> {

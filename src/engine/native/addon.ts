@@ -39,8 +39,8 @@ export interface Addon {
   geluGrad(x: F32, dy: F32, dx: F32): void;
   linearBias(x: F32, w: F32, bias: F32, out: F32, m: number, k: number, n: number): void;
   linearBiasGrad(x: F32, w: F32, dy: F32, dx: F32, dw: F32, db: F32, m: number, k: number, n: number): void;
-  attention(qkv: F32, out: F32, probs: F32, b: number, t: number, h: number, dh: number, scale: number): void;
-  attentionGrad(qkv: F32, probs: F32, dout: F32, dqkv: F32, b: number, t: number, h: number, dh: number, scale: number): void;
+  attention(qkv: F32, out: F32, probs: F32, b: number, t: number, h: number, dh: number, scale: number, cos?: F32 | null, sin?: F32 | null, keyBias?: F32 | null, causal?: number): void;
+  attentionGrad(qkv: F32, probs: F32, dout: F32, dqkv: F32, b: number, t: number, h: number, dh: number, scale: number, cos?: F32 | null, sin?: F32 | null, keyBias?: F32 | null, causal?: number): void;
   adam(param: F32, m: F32, v: F32, grad: F32, lr: number, beta1: number, beta2: number, eps: number, c1: number, c2: number): void;
   crossEntropy(logits: F32, targets: Int32Array, weights: F32, out: F32, lse: F32, rows: number, cols: number): void;
   crossEntropyGrad(logits: F32, targets: Int32Array, weights: F32, lse: F32, dy: F32, dlogits: F32, rows: number, cols: number): void;

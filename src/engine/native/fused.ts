@@ -1,5 +1,5 @@
-// Fused training ops with their own gradients: LayerNorm, tanh-GELU, weighted cross-entropy, and an in-place Adam.
-// On the "native" backend each runs as one C++ pass; on any other backend it is the same math in tfjs ops.
+// Fused training ops with their own gradients (LayerNorm, tanh-GELU, attention with rotary/padding/causal masks, dense+bias,
+// weighted cross-entropy, in-place Adam): one C++ pass each on the "native" backend, the same math in tfjs ops elsewhere.
 import { tf } from "../tf";
 import { Addon, UN, allocF32, loadAddon } from "./addon";
 import { CpuLikeBackend } from "./storage";
@@ -154,39 +154,105 @@ export function linearBias(x: tf.Tensor, w: tf.Tensor2D, bias: tf.Tensor1D): tf.
   return op(x, w, bias) as tf.Tensor;
 }
 
+/** Options of {@link attention}: rotary embedding of q and k, padding mask of the keys, causal mask. */
+export interface AttentionOptions {
+  /** Rotary tables cos, sin of shape [T, D/H] (halves repeated; GPT-NeoX "rotate half" form) applied to q and k. */
+  rope?: { cos: tf.Tensor2D; sin: tf.Tensor2D };
+  /** [B, T] 1 for real tokens, 0 for padding: padded keys get the additive score bias -1e9 (never attended). */
+  keyMask?: tf.Tensor2D | null;
+  /** Query q attends keys <= q only (additive score bias -1e9 above the diagonal). */
+  causal?: boolean;
+}
+
+/** `x * cos + rotate_half(x) * sin` over the last axis (rotate_half(x) = [-x2, x1]), tfjs ops. */
+function rotaryOps(x: tf.Tensor, cos: tf.Tensor, sin: tf.Tensor): tf.Tensor {
+  const hd = x.shape[x.rank - 1];
+  const [x1, x2] = tf.split(x, [hd / 2, hd / 2], x.rank - 1);
+  return tf.add(tf.mul(x, cos), tf.mul(tf.concat([tf.neg(x2), x1], x.rank - 1), sin));
+}
+
 /**
- * Bidirectional multi-head self-attention from a fused QKV projection: `qkv` is [B, T, 3D] (q | k | v along the last
- * axis, heads of width D/H contiguous in each); returns softmax(q kᵀ / sqrt(D/H)) v per head, merged back to [B, T, D].
- * On native, Q, K and V are read in place with strided sgemm (no transposes) and the gradient is one fused pass.
+ * Multi-head self-attention from a fused QKV projection: `qkv` is [B, T, 3D] (q | k | v along the last axis, heads of
+ * width D/H contiguous in each); returns softmax(q kᵀ / sqrt(D/H) + bias) v per head, merged back to [B, T, D].
+ * Options: rotary q, k (`rope`), padded keys (`keyMask`, bias -1e9) and the causal mask (bias -1e9 where key > query).
+ * On native, Q, K and V are read in place with strided sgemm (no transposes; rotary applied per head on the fly) and
+ * the gradient is one fused pass. Elsewhere the same math in tfjs ops (batched over B*H).
  */
-export function attention(qkv: tf.Tensor3D, heads: number): tf.Tensor3D {
+export function attention(qkv: tf.Tensor3D, heads: number, options: AttentionOptions = {}): tf.Tensor3D {
   const [b, t, d3] = qkv.shape;
   if (d3 % 3 !== 0 || (d3 / 3) % heads !== 0) throw new Error(`attention: last dim of qkv (${d3}) must be 3 x heads (${heads}) x head width`);
   const d = d3 / 3;
   const dh = d / heads;
   const scale = 1 / Math.sqrt(dh);
+  const { rope, causal = false } = options;
+  const keyMask = options.keyMask ?? null;
+  if (rope !== undefined) {
+    for (const [name, r] of [["cos", rope.cos], ["sin", rope.sin]] as const) {
+      if (r.rank !== 2 || r.shape[0] !== t || r.shape[1] !== dh) throw new Error(`attention: rope.${name} must have shape [${t}, ${dh}] (sequence length, head width), got [${r.shape}]`);
+    }
+    if (dh % 2 !== 0) throw new Error(`attention: rotary needs an even head width, got ${dh}`);
+  }
+  if (keyMask !== null && (keyMask.rank !== 2 || keyMask.shape[0] !== b || keyMask.shape[1] !== t)) {
+    throw new Error(`attention: keyMask must have shape [${b}, ${t}] (batch, sequence), got [${keyMask.shape}]`);
+  }
   const addon = activeAddon();
   if (addon === null || qkv.dtype !== "float32") {
-    const split = tf.transpose(tf.reshape(qkv, [b, t, 3, heads, dh]), [2, 0, 3, 1, 4]);
-    const [q, k, v] = tf.unstack(split, 0);
-    const att = tf.matMul(tf.softmax(tf.mul(tf.matMul(q, k, false, true), scale)), v);
-    return tf.reshape(tf.transpose(att, [0, 2, 1, 3]), [b, t, d]) as tf.Tensor3D;
+    const bh = b * heads;
+    const split = tf.transpose(tf.reshape(qkv, [b, t, 3, heads, dh]), [2, 0, 3, 1, 4]); // [3, B, H, T, dh]
+    let [q, k, v] = tf.unstack(split, 0).map((u) => tf.reshape(u, [bh, t, dh])); // [BH, T, dh]
+    if (rope !== undefined) {
+      q = rotaryOps(q, rope.cos, rope.sin);
+      k = rotaryOps(k, rope.cos, rope.sin);
+    }
+    let scores = tf.reshape(tf.mul(tf.matMul(q, k, false, true), scale), [b, heads, t, t]);
+    const bias = biasOps(b, t, keyMask, causal);
+    if (bias !== null) scores = tf.add(scores, bias);
+    const att = tf.matMul(tf.reshape(tf.softmax(scores, -1), [bh, t, t]), v); // [BH, T, dh]
+    return tf.reshape(tf.transpose(tf.reshape(att, [b, heads, t, dh]), [0, 2, 1, 3]), [b, t, d]) as tf.Tensor3D;
   }
+  // Constants of the kernel (no gradient): rotary tables and the key bias, as float32 arrays of the native storage.
+  const cosV = rope === undefined ? null : f32Values(rope.cos);
+  const sinV = rope === undefined ? null : f32Values(rope.sin);
+  let keyBias: Float32Array | null = null;
+  if (keyMask !== null) {
+    const m = keyMask.dataSync();
+    keyBias = new Float32Array(b * t);
+    for (let i = 0; i < keyBias.length; i++) keyBias[i] = (1 - m[i]) * -1e9;
+  }
+  const c = causal ? 1 : 0;
   const op = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
     const out = allocF32(b * t * d);
     const probs = allocF32(b * heads * t * t);
-    if (out.length > 0) addon.attention(f32Values(x)!, out, probs, b, t, heads, dh, scale);
+    if (out.length > 0) addon.attention(f32Values(x)!, out, probs, b, t, heads, dh, scale, cosV, sinV, keyBias, c);
     save([x, tf.tensor(probs, [b, heads, t, t])]);
     return {
       value: tf.tensor(out, [b, t, d]),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const dx = allocF32(b * t * d3);
-        if (dx.length > 0) addon.attentionGrad(f32Values(saved[0])!, f32Values(saved[1])!, f32Values(dy)!, dx, b, t, heads, dh, scale);
+        if (dx.length > 0) addon.attentionGrad(f32Values(saved[0])!, f32Values(saved[1])!, f32Values(dy)!, dx, b, t, heads, dh, scale, cosV, sinV, keyBias, c);
         return [tf.tensor(dx, [b, t, d3])];
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return op(qkv) as tf.Tensor3D;
+}
+
+/** Additive score bias [B, 1, 1|T, T] (0 attended, -1e9 not) from a key mask and the causal flag, or null. */
+function biasOps(b: number, t: number, keyMask: tf.Tensor2D | null, causal: boolean): tf.Tensor | null {
+  let bias: tf.Tensor | null = null;
+  if (keyMask !== null) bias = tf.reshape(tf.mul(tf.sub(1, tf.cast(keyMask, "float32")), -1e9), [b, 1, 1, t]);
+  if (causal) {
+    const cv = new Float32Array(t * t);
+    for (let q = 0; q < t; q++) for (let k = q + 1; k < t; k++) cv[q * t + k] = -1e9;
+    const cb = tf.tensor4d(cv, [1, 1, t, t]);
+    bias = bias === null ? cb : tf.add(bias, cb);
+  }
+  return bias;
+}
+
+/** True when the fused ops run as native kernels (the active backend is "native" and the addon is loaded). */
+export function fusedNativeActive(): boolean {
+  return activeAddon() !== null;
 }
 
 /**

@@ -36,4 +36,7 @@ export function loadNativePack(): NativePack | { error: string } {
 }
 
 export { defaultThreads } from "./backend";
+
+/** The fused training ops with their own C++ gradients (src/engine/native/fused.ts) that the models use on native. */
+export const FUSED_OPS: readonly string[] = ["layerNorm", "geluTanh", "attention (rotary, padding/causal mask)", "linearBias", "weightedCrossEntropy", "FusedAdam"];
 export { layerNorm, geluTanh, attention, linearBias, weightedCrossEntropy, FusedAdam } from "./fused";
