@@ -5,8 +5,8 @@ import { toSeededRng, SeededRng } from "../processes/rng";
 import { GiddSchedule } from "../schedules/gidd";
 import { giddPosterior } from "./gidd";
 import { hdlmGrid } from "./hdlm-sampler";
-import { argmaxPositive, checkMinP, checkTemperature, drawTempered } from "./gumbel";
-import { Denoiser, ProbsCache, SampleRequest, SampleResult, Sampler, SampleBatch, checkRequest, checkSteps, initialState, snapshot } from "./sampler";
+import { checkMinP, checkTemperature, drawTempered } from "./gumbel";
+import { Denoiser, ProbsCache, SampleRequest, SampleResult, Sampler, SampleBatch, checkRequest, checkSteps, initialState, snapshot, argmaxMasked } from "./sampler";
 
 /** Options of {@link GiddSampler}. */
 export interface GiddSamplerOptions {
@@ -65,7 +65,7 @@ export class GiddSampler implements Sampler {
         this.transition(cache.get(denoise, z, B, L, t, V, true), z, B, L, t, s, rng, fixed);
         emit(j + 1, s);
       });
-      this.finalDenoise(cache.get(denoise, z, B, L, final, V, true), z);
+      argmaxMasked(cache.get(denoise, z, B, L, final, V, true), z, V);
       emit(pairs.length + 1, 0);
     } finally {
       cache.dispose();
@@ -98,18 +98,6 @@ export class GiddSampler implements Sampler {
       if (fixed !== null && fixed[i] === 1) continue;
       const next = drawTempered(rows, i * W, W, this.temperature, rng, this.minP);
       if (next >= 0) z[i] = next;
-    }
-  }
-
-  /** Every remaining MASK becomes the argmax of x̂ (in place). */
-  private finalDenoise(probs: tf.Tensor3D, z: Int32Array): void {
-    const V = this.vocabSize;
-    let data: Float32Array | null = null;
-    for (let i = 0; i < z.length; i++) {
-      if (z[i] < V) continue;
-      data = data ?? (probs.dataSync() as Float32Array);
-      const v = argmaxPositive(data, i * V, V);
-      z[i] = v < 0 ? 0 : v;
     }
   }
 }

@@ -3,8 +3,8 @@
 import { tf } from "../engine/tf";
 import { toSeededRng, SeededRng } from "../processes/rng";
 import { mdlmDdpmProbs } from "./posterior-mdlm";
-import { argmaxPositive, checkMinP, checkTemperature, drawGrouped } from "./gumbel";
-import { Denoiser, ProbsCache, SampleRequest, SampleResult, Sampler, SampleBatch, checkRequest, checkSteps, initialState, snapshot } from "./sampler";
+import { checkMinP, checkTemperature, drawGrouped } from "./gumbel";
+import { Denoiser, ProbsCache, SampleRequest, SampleResult, Sampler, SampleBatch, checkRequest, checkSteps, initialState, snapshot, argmaxMasked } from "./sampler";
 
 /** Options of {@link MdlmSampler}. */
 export interface MdlmSamplerOptions {
@@ -77,7 +77,7 @@ export class MdlmSampler implements Sampler {
         emit(j + 1, ts[j + 1]);
       }
       const probs = cache.get(denoise, z, B, L, this.tMin, V, changed);
-      this.finalDenoise(probs, z);
+      argmaxMasked(probs, z, V);
       emit(this.steps + 1, 0);
     } finally {
       cache.dispose();
@@ -110,17 +110,5 @@ export class MdlmSampler implements Sampler {
       z[i] = next;
     }
     return changed;
-  }
-
-  /** noise_removal: every remaining MASK becomes argmax p_θ (in place). */
-  private finalDenoise(probs: tf.Tensor3D, z: Int32Array): void {
-    const V = this.vocabSize;
-    let data: Float32Array | null = null;
-    for (let i = 0; i < z.length; i++) {
-      if (z[i] < V) continue;
-      data = data ?? (probs.dataSync() as Float32Array);
-      const v = argmaxPositive(data, i * V, V);
-      z[i] = v < 0 ? 0 : v;
-    }
   }
 }

@@ -2,6 +2,7 @@
 // token sequences out, with an onStep callback that sees every intermediate state; plus the shared host helpers.
 import { tf } from "../engine/tf";
 import { SeededRng } from "../processes/rng";
+import { argmaxPositive } from "./gumbel";
 
 /**
  * The model as the samplers see it: noisy ids `tokens` [B, L] int32 and one time per sequence `t` [B] in,
@@ -103,6 +104,21 @@ export function initialState(B: number, L: number, maskId: number, V: number, pr
     z[i] = p;
   }
   return z;
+}
+
+/**
+ * Final denoise of a masked sampler (MDLM's noise_removal, GIDD's last step): every position still holding an id
+ * >= V (MASK) becomes the argmax of the model's probabilities [B, L, V] there (0 if the row has no positive entry).
+ * Modifies `z` in place; reads the tensor only if some position is still masked.
+ */
+export function argmaxMasked(probs: tf.Tensor3D, z: Int32Array, V: number): void {
+  let data: Float32Array | null = null;
+  for (let i = 0; i < z.length; i++) {
+    if (z[i] < V) continue;
+    data = data ?? (probs.dataSync() as Float32Array);
+    const v = argmaxPositive(data, i * V, V);
+    z[i] = v < 0 ? 0 : v;
+  }
 }
 
 /** A SampleBatch holding a copy of `data`. */

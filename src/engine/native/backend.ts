@@ -8,6 +8,7 @@ import { attachPool } from "./buffer-pool";
 import { batchMatMulKernel, fusedMatMulKernel } from "./kernels-matmul";
 import { BINARY_KERNELS, UNARY_KERNELS, addNKernel, binaryKernel, castKernel, selectKernel, unaryKernel } from "./kernels-elementwise";
 import { gatherKernel, segmentSumKernel, transposeKernel } from "./kernels-layout";
+import { concatKernel, padKernel, sliceKernel, splitKernel } from "./kernels-copy";
 import { REDUCE_KERNELS, reduceKernel, softmaxKernel } from "./kernels-reduce";
 
 /** Threads for the native kernels: `HDLM_THREADS` if set, else the cores Node sees. */
@@ -40,6 +41,10 @@ function nativeKernels(addon: Addon): Record<string, (fallback: KernelFn) => Ker
     AddN: (fb) => addNKernel(addon, fb),
     Select: (fb) => selectKernel(addon, fb),
     Cast: (fb) => castKernel(fb),
+    Slice: (fb) => sliceKernel(fb),
+    SplitV: (fb) => splitKernel(fb),
+    PadV2: (fb) => padKernel(fb),
+    Concat: (fb) => concatKernel(fb),
   };
   for (const name of BINARY_KERNELS) table[name] = (fb) => binaryKernel(addon, name as keyof typeof BIN, fb);
   for (const name of UNARY_KERNELS) table[name] = (fb) => unaryKernel(addon, name as keyof typeof UN, fb);
