@@ -1,23 +1,19 @@
 // `hdlm eval --run <dir> [--ref <ar run>] [--wikitext valid|test] [--tdraws k] ...`: the validation PPL bound, the
 // WikiText-2 PPL bound, generative PPL under a named AR reference and the samples' unigram entropy (hdlm.md §7).
-import * as fs from "fs";
-import * as path from "path";
-import { getEncoding } from "js-tiktoken";
 import { tf } from "../engine/tf";
 import { loadRun, sampleRun, LoadedRun, RunVocab } from "../train/load-run";
 import { causalCrossEntropy } from "../train/objectives";
 import { validationPpl, EvalBatch } from "../eval/valid-ppl";
 import { arScorer, generativePpl } from "../eval/gen-ppl";
 import { unigramEntropy } from "../eval/entropy";
-import { readWikiText } from "../data/wikitext";
-import { REPO_ROOT } from "../data/corpus";
+import { openWikiText } from "../data/corpus";
 import { CliIo, UsageError, intFlag, parseFlags } from "./args";
 
 export const EVAL_USAGE = `usage: hdlm eval --run <dir> [--ref <ar-run-dir>] [--wikitext valid|test] [--tdraws k] [--n K] [--steps N] [--seed s] [--max-batches b]
 
   --run <dir>          the run to evaluate (ar, mdlm, hdlm or gidd)
   --ref <dir>          an ar run trained on the same corpus: the gen PPL scorer (without it gen_ppl is n/a)
-  --wikitext valid|test  also the PPL bound on WikiText-2 (data/wikitext-2), packed into seqLen windows
+  --wikitext valid|test  also the PPL bound on WikiText-2 (data/wikitext-2), articles packed into seqLen rows
   --tdraws k           Monte Carlo t draws per validation batch (default 1, the reference)
   --n K                samples for gen PPL and entropy (default 8)
   --steps N            sampler steps (default 128)
@@ -53,31 +49,23 @@ export function parseEvalArgs(args: string[]): EvalArgs {
   };
 }
 
-/** Non-overlapping seqLen windows of a token stream, grouped into batches of `batchSize` (the last may be smaller). */
-export function streamWindows(stream: Int32Array, seqLen: number, batchSize: number, maxBatches = 0): EvalBatch[] {
-  const count = Math.floor(stream.length / seqLen);
-  if (count === 0) throw new Error(`the token stream has ${stream.length} tokens, fewer than one window of seqLen ${seqLen}`);
+/** At most `maxBatches` (0 = all) batches of a data batch generator, as eval batches. */
+export function takeBatches(batches: Iterable<EvalBatch>, maxBatches = 0): EvalBatch[] {
   const out: EvalBatch[] = [];
-  for (let w = 0; w < count && (maxBatches === 0 || out.length < maxBatches); w += batchSize) {
-    const rows = Math.min(batchSize, count - w);
-    const tokens = stream.slice(w * seqLen, (w + rows) * seqLen);
-    out.push({ tokens, mask: new Float32Array(rows * seqLen).fill(1), batchSize: rows, seqLen });
+  for (const b of batches) {
+    if (maxBatches > 0 && out.length >= maxBatches) break;
+    out.push(b);
   }
   return out;
 }
 
-/** WikiText-2 `split` (detokenized articles, GPT-2 BPE, <|endoftext|> between articles) in the run's compact ids. */
-export async function wikiTextStream(split: "valid" | "test", vocab: RunVocab): Promise<Int32Array> {
-  const dir = path.join(REPO_ROOT, "data", "wikitext-2");
-  const file = [`wiki.${split}.raw`, `wiki.${split}.raw.gz`].map((f) => path.join(dir, f)).find((f) => fs.existsSync(f));
-  if (file === undefined) throw new Error(`no WikiText-2 ${split} file in ${dir} (wiki.${split}.raw[.gz])`);
-  const enc = getEncoding("gpt2");
-  const ids: number[] = [];
-  for await (const doc of readWikiText(file, { detokenize: true })) {
-    for (const g of enc.encode(doc.text)) ids.push(vocab.compact(g));
-    ids.push(vocab.compact(50256));
-  }
-  return Int32Array.from(ids);
+/**
+ * WikiText-2 `split` (detokenized articles, GPT-2 BPE, packed with EOS between articles: src/data `openWikiText`) in
+ * the run's vocabulary, as batches of `batchSize` rows of `seqLen` tokens.
+ */
+export async function wikiTextBatches(split: "valid" | "test", vocab: RunVocab, seqLen: number, batchSize: number, maxBatches = 0): Promise<EvalBatch[]> {
+  const corpus = await openWikiText({ split, seqLen, onProgress: null, ...(vocab.compactVocab !== null ? { vocab: vocab.compactVocab } : {}) });
+  return takeBatches(corpus.validation(batchSize), maxBatches);
 }
 
 /** PPL of `batches`: the objective's ELBO bound (diffusion) or the exact causal NLL (ar), with a description. */
@@ -85,7 +73,9 @@ function scoreBatches(run: LoadedRun, batches: EvalBatch[], args: EvalArgs): { p
   if (run.modelKind === "ar") {
     let nll = 0, tokens = 0;
     for (const b of batches) {
-      const n = b.batchSize * (b.seqLen - 1);
+      // Real predicted positions: targets 1..T-1 with mask 1 (crops pad short documents).
+      let n = 0;
+      for (let r = 0; r < b.batchSize; r++) for (let j = 1; j < b.seqLen; j++) n += b.mask[r * b.seqLen + j];
       nll += n * tf.tidy(() => {
         const x = tf.tensor2d(b.tokens, [b.batchSize, b.seqLen], "int32");
         const m = tf.tensor2d(Float32Array.from(b.mask), [b.batchSize, b.seqLen]);
@@ -113,18 +103,19 @@ export async function runEval(args: EvalArgs, io: CliIo): Promise<void> {
     const T = run.model.seqLen;
     io.out(`run: ${args.run} (${kind}, step ${run.step})`);
     io.err(`hdlm eval: loading ${run.config.data.files.join(", ")}`);
-    const val = streamWindows(run.data().val, T, B, args.maxBatches);
+    const { corpus } = await run.data();
+    const val = takeBatches(corpus.validation(B), args.maxBatches);
     io.err(`hdlm eval: scoring ${val.length} validation batches`);
     const v = scoreBatches(run, val, args);
     io.out(`valid_ppl_bound: ${v.ppl}`);
     io.out(`valid_ppl_estimator: ${v.describe}`);
     if (args.wikitext !== null) {
       io.err(`hdlm eval: tokenizing WikiText-2 ${args.wikitext}`);
-      const wt = streamWindows(await wikiTextStream(args.wikitext, run.vocab()), T, B, args.maxBatches);
+      const wt = await wikiTextBatches(args.wikitext, run.vocab(), T, B, args.maxBatches);
       io.err(`hdlm eval: scoring ${wt.length} WikiText-2 batches`);
       const w = scoreBatches(run, wt, args);
       io.out(`wikitext_ppl_bound: ${w.ppl}`);
-      io.out(`wikitext_ppl_estimator: WikiText-2 ${args.wikitext}, detokenized, packed into ${T}-token windows; ${w.describe}`);
+      io.out(`wikitext_ppl_estimator: WikiText-2 ${args.wikitext}, detokenized, packed (EOS between articles) into ${T}-token rows; ${w.describe}`);
     }
     if (run.modelKind === "ar") {
       io.out("gen_ppl: n/a (an ar run: hdlm eval draws samples only from diffusion runs)");

@@ -6,5 +6,5 @@ export { UsageError, parseFlags } from "./args";
 export type { CliIo, Flags, FlagKind } from "./args";
 export { parseSampleArgs, runSample, renderState } from "./sample";
 export type { SampleArgs } from "./sample";
-export { parseEvalArgs, runEval, streamWindows, wikiTextStream } from "./eval";
+export { parseEvalArgs, runEval, takeBatches, wikiTextBatches } from "./eval";
 export type { EvalArgs } from "./eval";

@@ -57,16 +57,22 @@ export type ObjectiveConfig = ArObjective | MdlmObjective | HdlmObjective | Gidd
 /** Objective kinds the trainer implements (for error messages and validation). */
 export const OBJECTIVE_KINDS: ObjectiveConfig["kind"][] = ["ar", "mdlm", "hdlm", "gidd"];
 
-/** Training text: OpenWebText jsonl.gz files, GPT-2 tokenised, mapped to a compact vocabulary of the most frequent ids. */
+/**
+ * Training text read through src/data (`openCorpus`; see src/train/corpus-data.ts `openTrainingData`): OpenWebText
+ * files or folders, GPT-2 tokenised into the token cache, split by document hash, mapped to a compact vocabulary.
+ */
 export interface OpenWebTextData {
   kind: "openwebtext";
-  /** Paths of `.jsonl.gz` files (relative to the working directory). */
+  /** Data files or folders (relative to the working directory); any format src/data reads (.jsonl[.gz], .tar, ...). */
   files: string[];
-  /** Compact vocabulary size V (the V − 1 most frequent GPT-2 ids, plus one UNK id = V − 1). */
+  /**
+   * Total vocabulary size V: the compact vocabulary (id 0 = EOS/BOS, 1 … V−2 the most frequent GPT-2 ids of the
+   * training split, V − 1 = UNK); 50257 keeps raw GPT-2 ids.
+   */
   vocabSize: number;
-  /** Use at most this many documents (0 = all). */
+  /** Use only the first maxDocs documents of the files (0 = all). */
   maxDocs: number;
-  /** Fraction of documents (taken from the end) held out for validation. */
+  /** Fraction of documents held out for validation, chosen by text hash (src/data `validationFraction`). */
   valFraction: number;
 }
 
@@ -312,7 +318,11 @@ export function resolveConfig(raw: unknown, source = "config"): TrainConfig {
         if (!Array.isArray(v) || v.length === 0) fail(p, `must be a non-empty array of file paths, got ${show(v)}`);
         return v.map((f, i) => string(f, `${p}[${i}]`));
       }),
-      vocabSize: opt(dobj, "vocabSize", dpath, dp.vocabSize, (v, p) => integer(v, p, 2)),
+      vocabSize: opt(dobj, "vocabSize", dpath, dp.vocabSize, (v, p) => {
+        const n = integer(v, p, 3);
+        if (n > 50257) fail(p, `must be at most 50257 (the GPT-2 vocabulary; 50257 = raw GPT-2 ids), got ${n}`);
+        return n;
+      }),
       maxDocs: opt(dobj, "maxDocs", dpath, dp.maxDocs, (v, p) => integer(v, p, 0)),
       valFraction: opt(dobj, "valFraction", dpath, dp.valFraction, (v, p) => number(v, p, 0, 0.9, true)),
     };

@@ -6,8 +6,9 @@ export { resolveConfig, loadConfig, TRAIN_PRESETS, OBJECTIVE_KINDS } from "./con
 export type { TrainConfig, TrainModelConfig, ObjectiveConfig, ArObjective, MdlmObjective, HdlmObjective, GiddObjective, DataConfig, OpenWebTextData, TrainPresetName } from "./config";
 export { makeObjective, causalCrossEntropy, rowCrossEntropy, hdlmClusters, objectiveSizes, giddSchedule } from "./objectives";
 export type { Objective, BatchTensors } from "./objectives";
-export { StreamData, loadOpenWebText, readJsonlGz, compactVocab } from "./text-data";
 export type { Batch, TokenData } from "./text-data";
+export { corpusTokenData, toTrainerBatch, openTrainingData } from "./corpus-data";
+export type { CorpusTokenDataOptions, TrainingDataOptions } from "./corpus-data";
 export { writeCheckpoint, readCheckpoint, restoreTensors } from "./checkpoint";
 export { loadRun, runVocabulary, objectiveTools, sampleRun, RunVocab } from "./load-run";
 export type { LoadedRun, RunSamplerOptions, SampleRunOptions } from "./load-run";

@@ -2,7 +2,6 @@
 // parameters, the objective's denoiser, ELBO scorer and sampler, the cluster map and the compact vocabulary's decoder.
 import * as fs from "fs";
 import * as path from "path";
-import { getEncoding } from "js-tiktoken";
 import { tf } from "../engine/tf";
 import { ModelConfig, checkModelConfig } from "../models/config";
 import { Params, initParams, disposeParams } from "../models/params";
@@ -16,45 +15,43 @@ import { MdlmSampler } from "../samplers/mdlm-sampler";
 import { HdlmSampler } from "../samplers/hdlm-sampler";
 import { GiddSampler } from "../samplers/gidd-sampler";
 import { ElboScorer, EvalModel, hdlmElboScorer, mdlmElboScorer, giddElboScorer } from "../eval/valid-ppl";
-import { gpt2Decode } from "../data/gpt2";
-import { writeFileAtomic } from "../util/fs";
-import { TrainConfig, ObjectiveConfig, OpenWebTextData, resolveConfig } from "./config";
+import { GPT2_EOT, GPT2_VOCAB_SIZE, gpt2Decode } from "../data/gpt2";
+import { CompactVocab, loadCompactVocab } from "../data/compact-vocab";
+import type { Corpus } from "../data/corpus";
+import { TrainConfig, ObjectiveConfig, resolveConfig } from "./config";
 import { objectiveSizes, giddSchedule } from "./objectives";
 import { readCheckpoint, restoreTensors } from "./checkpoint";
-import { StreamData, loadOpenWebText, readJsonlGz, compactVocab } from "./text-data";
-
-/** GPT-2 id of <|endoftext|>. */
-const GPT2_EOT = 50256;
+import { openTrainingData } from "./corpus-data";
+import type { TokenData } from "./text-data";
 
 /**
- * The trainer's compact vocabulary (src/train/text-data.ts `compactVocab`): id i < V − 1 is the GPT-2 id `gpt2Ids[i]`
- * (by training frequency), V − 1 is UNK. Maps both ways and decodes through GPT-2.
+ * A run's token ids as GPT-2 text: the compact vocabulary the trainer saved in `<dir>/vocab.json` (src/data
+ * `CompactVocab`), or raw GPT-2 ids for a run with `data.vocabSize` 50257 (which has no UNK; `unk` is then EOS).
  */
 export class RunVocab {
   readonly size: number;
   readonly unk: number;
-  readonly gpt2Ids: Int32Array;
-  private readonly toCompact = new Map<number, number>();
+  /** The compact vocabulary (null for raw GPT-2 ids). */
+  readonly compactVocab: CompactVocab | null;
 
-  constructor(gpt2Ids: ArrayLike<number>, size: number) {
-    if (gpt2Ids.length > size - 1) throw new Error(`vocabulary lists ${gpt2Ids.length} GPT-2 ids, more than size - 1 = ${size - 1}`);
-    this.size = size;
-    this.unk = size - 1;
-    this.gpt2Ids = Int32Array.from(gpt2Ids);
-    this.gpt2Ids.forEach((g, i) => this.toCompact.set(g, i));
+  constructor(compactVocab: CompactVocab | null) {
+    this.compactVocab = compactVocab;
+    this.size = compactVocab?.size ?? GPT2_VOCAB_SIZE;
+    this.unk = compactVocab?.unk ?? GPT2_EOT;
   }
 
-  /** Compact id of a GPT-2 id (UNK if outside the vocabulary). */
+  /** Id of a GPT-2 id (UNK if outside the vocabulary). */
   compact(gpt2Id: number): number {
-    return this.toCompact.get(gpt2Id) ?? this.unk;
+    return this.compactVocab === null ? gpt2Id : this.compactVocab.toCompact[gpt2Id];
   }
 
-  /** GPT-2 id of a compact id (−1 for UNK or ids the training data never filled). */
+  /** GPT-2 id of an id (−1 for UNK or ids outside the vocabulary). */
   gpt2(id: number): number {
-    return id >= 0 && id < this.gpt2Ids.length ? this.gpt2Ids[id] : -1;
+    if (!Number.isInteger(id) || id < 0 || id >= this.size) return -1;
+    return this.compactVocab === null ? id : this.compactVocab.toGpt2[id];
   }
 
-  /** Text of compact ids; UNK decodes to `unk` (default "<|unk|>"). */
+  /** Text of ids through GPT-2; UNK (and any id outside the vocabulary) decodes to `unk` (default "<|unk|>"). */
   decode(ids: ArrayLike<number>, unk = "<|unk|>"): string {
     let out = "";
     let run: number[] = [];
@@ -74,37 +71,19 @@ export class RunVocab {
   }
 }
 
-/** The documents of the training split of `data` (as loadOpenWebText splits them: the last valFraction is validation). */
-function trainingDocuments(data: OpenWebTextData): string[] {
-  const docs: string[] = [];
-  for (const f of data.files) {
-    const left = data.maxDocs === 0 ? 0 : data.maxDocs - docs.length;
-    if (data.maxDocs !== 0 && left <= 0) break;
-    docs.push(...readJsonlGz(f, left));
-  }
-  const nVal = Math.max(1, Math.round(docs.length * data.valFraction));
-  return docs.slice(0, docs.length - nVal);
-}
-
 /**
- * The compact vocabulary a run trained on, rebuilt from `config.data` exactly as loadOpenWebText builds it (the
- * V − 1 most frequent GPT-2 ids of the training split), and cached as `<dir>/vocab.json`.
+ * The vocabulary of run folder `dir`: `<dir>/vocab.json` as the trainer saved it (checked against the config's
+ * `data.vocabSize`), or raw GPT-2 for a 50257-id run. Throws naming the file when it is missing or does not match.
  */
-export function runVocabulary(dir: string, data: OpenWebTextData): RunVocab {
+export function runVocabulary(dir: string, vocabSize: number): RunVocab {
   const file = path.join(dir, "vocab.json");
-  if (fs.existsSync(file)) {
-    const o = JSON.parse(fs.readFileSync(file, "utf8")) as { size?: unknown; gpt2Ids?: unknown };
-    if (o.size === data.vocabSize && Array.isArray(o.gpt2Ids)) return new RunVocab(o.gpt2Ids as number[], data.vocabSize);
+  if (!fs.existsSync(file)) {
+    if (vocabSize === GPT2_VOCAB_SIZE) return new RunVocab(null);
+    throw new Error(`run folder ${dir} has no vocab.json (the trainer writes the compact vocabulary there at the start of a run; retrain, or train with data from openTrainingData)`);
   }
-  const enc = getEncoding("gpt2");
-  const ids: number[] = [];
-  for (const d of trainingDocuments(data)) {
-    for (const id of enc.encode(d)) ids.push(id);
-    ids.push(GPT2_EOT);
-  }
-  const { kept } = compactVocab([Int32Array.from(ids)], data.vocabSize);
-  writeFileAtomic(file, JSON.stringify({ size: data.vocabSize, note: "compact id i = GPT-2 id gpt2Ids[i]; id size-1 = UNK", gpt2Ids: Array.from(kept) }) + "\n");
-  return new RunVocab(kept, data.vocabSize);
+  const v = loadCompactVocab(file);
+  if (v.size !== vocabSize) throw new Error(`${file} holds a vocabulary of ${v.size} ids but the run's data.vocabSize is ${vocabSize}`);
+  return new RunVocab(v);
 }
 
 /** Sampler settings a caller may choose (the rest come from the run's objective). */
@@ -166,10 +145,10 @@ export interface LoadedRun {
   arLogits(tokens: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor3D;
   /** ELBO scorer and sampler of the objective (diffusion runs only). */
   tools(sampler?: RunSamplerOptions): { scorer: ElboScorer; sampler: Sampler };
-  /** The compact vocabulary (rebuilt from the data files once, then cached in `<dir>/vocab.json`). */
+  /** The run's vocabulary (`<dir>/vocab.json`, saved by the trainer). */
   vocab(): RunVocab;
-  /** The run's training/validation data (loadOpenWebText of `config.data`). */
-  data(): StreamData;
+  /** The run's corpus and training/validation data through src/data (`openTrainingData`), in the run's vocabulary. */
+  data(): Promise<{ corpus: Corpus; data: TokenData }>;
   /** Disposes the parameters. */
   dispose(): void;
 }
@@ -212,7 +191,8 @@ export function loadRun(dir: string): LoadedRun {
     if (sizes.modelKind !== "dit") throw new Error(`${what}: run ${dir} is an ar run (a causal model), not a diffusion run`);
   };
   let vocab: RunVocab | null = null;
-  let data: StreamData | null = null;
+  let data: Promise<{ corpus: Corpus; data: TokenData }> | null = null;
+  const getVocab = (): RunVocab => (vocab ??= runVocabulary(dir, V));
   return {
     dir,
     config,
@@ -239,11 +219,13 @@ export function loadRun(dir: string): LoadedRun {
       return objectiveTools(config.objective, V, clusters, sampler);
     },
     vocab() {
-      vocab ??= runVocabulary(dir, config.data);
-      return vocab;
+      return getVocab();
     },
     data() {
-      data ??= loadOpenWebText(config.data);
+      if (data === null) {
+        const v = getVocab().compactVocab;
+        data = openTrainingData(config.data, model.seqLen, { onProgress: null, ...(v !== null ? { vocab: v } : {}) });
+      }
       return data;
     },
     dispose() {

@@ -9,7 +9,9 @@ import { Params, initParams, disposeParams } from "../models/params";
 import { TrainConfig } from "./config";
 import { AdamW } from "./optimizer";
 import { Objective, BatchTensors, makeObjective } from "./objectives";
-import { TokenData, Batch, loadOpenWebText } from "./text-data";
+import { TokenData, Batch } from "./text-data";
+import { openTrainingData } from "./corpus-data";
+import { saveCompactVocab } from "../data/compact-vocab";
 import { writeCheckpoint, readCheckpoint, restoreTensors } from "./checkpoint";
 import { writeFileAtomic } from "../util/fs";
 import { streamRng, STREAM } from "./streams";
@@ -32,7 +34,7 @@ export interface TrainHooks {
 export interface TrainOptions {
   /** Continue from `<runDir>/checkpoint.bin` (it must exist and match the config). */
   resume?: boolean;
-  /** Data to train on (default: loaded from `config.data`). */
+  /** Data to train on (default: `openTrainingData(config.data)` through src/data); its compactVocab is saved as `<runDir>/vocab.json`. */
   data?: TokenData;
   hooks?: TrainHooks;
   /** Progress bar on stderr (default: true when stderr is a TTY, else a line every ~5% of the run). */
@@ -209,7 +211,10 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   if (!options.resume && fs.existsSync(ckpt)) {
     throw new Error(`runDir ${dir} already holds a checkpoint; pass --resume to continue it, or choose another runDir`);
   }
-  const data = options.data ?? loadOpenWebText(config.data);
+  const data = options.data ?? (await openTrainingData(config.data, config.model.seqLen, { onProgress: options.progress === false ? null : undefined })).data;
+  if (data.vocabSize !== config.data.vocabSize) {
+    throw new Error(`the training data has ${data.vocabSize} token ids but config.data.vocabSize is ${config.data.vocabSize}; make them equal`);
+  }
   const trainer = new Trainer(config, data, options.hooks);
   try {
     if (options.resume) {
@@ -220,6 +225,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
       fs.writeFileSync(metricsFile, "");
     }
     writeFileAtomic(path.join(dir, "config.json"), JSON.stringify(config, null, 2) + "\n");
+    if (data.compactVocab !== undefined) saveCompactVocab(data.compactVocab, path.join(dir, "vocab.json"), "the run's compact vocabulary: id 0 = EOS, id i = GPT-2 id gpt2Ids[i-1], id size-1 = UNK");
     if (trainer.objective.clusters !== null) saveClusterMap(trainer.objective.clusters, path.join(dir, "clusters.json"));
     let engine = "engine not initialised";
     try { engine = describeEngine(engineReport()); } catch { /* engine report is informational */ }

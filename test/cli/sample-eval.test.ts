@@ -20,7 +20,7 @@ before(async () => {
   const objectives = { ar: { kind: "ar" }, mdlm: { kind: "mdlm" }, hdlm: { kind: "hdlm", numClusters: 4 } };
   for (const [k, objective] of Object.entries(objectives)) {
     const cfg = tinyConfig(runs[k as keyof typeof runs], { objective, steps: 4, evalEvery: 0, checkpointEvery: 0, evalBatches: 1 });
-    await train(cfg, { data: smallOwt(), progress: false });
+    await train(cfg, { data: await smallOwt(), progress: false });
   }
 });
 

@@ -1,18 +1,21 @@
-// Test helpers for src/train: real OpenWebText data (the smallest bundled file, GPT-2 ids mapped to a compact
-// vocabulary) and tiny configs in temporary run folders.
+// Test helpers for src/train: real OpenWebText data through src/data (the smallest bundled file, GPT-2 ids mapped
+// to a compact vocabulary) and tiny configs in temporary run folders.
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { loadOpenWebText, resolveConfig, StreamData, TrainConfig } from "../../src/train";
+import { openTrainingData, resolveConfig, TokenData, TrainConfig } from "../../src/train";
 
 export const REPO = path.resolve(__dirname, "..", "..");
 export const OWT_SMALL = path.join(REPO, "data", "openwebtext", "owt-subset-003.jsonl.gz");
 
-let cached: StreamData | null = null;
+let cached: Promise<TokenData> | null = null;
 
-/** owt-subset-003 (42 real documents, ~44k GPT-2 tokens) mapped to the 255 most frequent ids + UNK. */
-export function smallOwt(): StreamData {
-  cached ??= loadOpenWebText({ kind: "openwebtext", files: [OWT_SMALL], vocabSize: 256, maxDocs: 0, valFraction: 0.1 });
+/**
+ * owt-subset-003 (42 real documents, ~44k GPT-2 tokens) through src/data (token cache, hash split with 10%
+ * validation), mapped to a 256-id compact vocabulary (EOS, the 254 most frequent GPT-2 ids, UNK).
+ */
+export function smallOwt(): Promise<TokenData> {
+  cached ??= openTrainingData({ kind: "openwebtext", files: [OWT_SMALL], vocabSize: 256, maxDocs: 0, valFraction: 0.1 }, 32, { onProgress: null }).then((r) => r.data);
   return cached;
 }
 

@@ -5,17 +5,20 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import { initEngine, tf } from "../../src/engine";
-import { Trainer, train, rowCrossEntropy } from "../../src/train";
+import { Trainer, train, rowCrossEntropy, TokenData } from "../../src/train";
 import { smallOwt, tinyConfig, tmpDir } from "./helpers";
+
+let owt: TokenData;
 
 before(async () => {
   await initEngine();
+  owt = await smallOwt();
 });
 
 /** Validation loss before and after `steps` updates (the eval draws of t and z_t are fixed, so this is paired). */
 function trainAndCompare(objective: Record<string, unknown>, steps: number, lr: number): { before: number; after: number; first: number; last: number } {
   const cfg = tinyConfig(tmpDir("hdlm-train-"), { objective, steps, optim: { lr, warmupSteps: 5 }, evalBatches: 4, batchSize: 8 });
-  const trainer = new Trainer(cfg, smallOwt());
+  const trainer = new Trainer(cfg, owt);
   const before = trainer.evaluate();
   const losses: number[] = [];
   for (let i = 0; i < steps; i++) losses.push(trainer.trainStep().loss);
@@ -55,7 +58,7 @@ test("GIDD+ objective (p_u = 0.1, dynamic weights): training loss and the valida
 
 test("training steps and evaluation leak no tensors (AR, HDLM and GIDD)", () => {
   for (const objective of [{ kind: "ar" }, { kind: "hdlm", numClusters: 4 }, { kind: "gidd" }]) {
-    const trainer = new Trainer(tinyConfig(tmpDir("hdlm-leak-"), { objective, steps: 10 }), smallOwt());
+    const trainer = new Trainer(tinyConfig(tmpDir("hdlm-leak-"), { objective, steps: 10 }), owt);
     trainer.trainStep();
     trainer.evaluate();
     const n0 = tf.memory().numTensors;
@@ -69,15 +72,15 @@ test("training steps and evaluation leak no tensors (AR, HDLM and GIDD)", () => 
 test("a fresh run refuses a runDir with a checkpoint; --resume of a corrupt checkpoint fails and changes nothing", async () => {
   const dir = tmpDir("hdlm-corrupt-");
   const cfg = tinyConfig(dir, { steps: 6, checkpointEvery: 3, evalEvery: 0 });
-  await train(cfg, { data: smallOwt(), progress: false });
-  await assert.rejects(train(cfg, { data: smallOwt(), progress: false }), /already holds a checkpoint; pass --resume/);
+  await train(cfg, { data: owt, progress: false });
+  await assert.rejects(train(cfg, { data: owt, progress: false }), /already holds a checkpoint; pass --resume/);
   const ckpt = path.join(dir, "checkpoint.bin");
   const bytes = fs.readFileSync(ckpt);
   bytes[bytes.length >> 1] ^= 0xff;
   fs.writeFileSync(ckpt, bytes);
   const snapshot = Object.fromEntries(fs.readdirSync(dir).map((f) => [f, fs.readFileSync(path.join(dir, f))]));
-  await assert.rejects(train({ ...cfg, steps: 9 }, { data: smallOwt(), progress: false, resume: true }), /is corrupt: SHA-256 mismatch/);
-  await assert.rejects(train(cfg, { data: smallOwt(), progress: false, resume: true }), /is corrupt/);
+  await assert.rejects(train({ ...cfg, steps: 9 }, { data: owt, progress: false, resume: true }), /is corrupt: SHA-256 mismatch/);
+  await assert.rejects(train(cfg, { data: owt, progress: false, resume: true }), /is corrupt/);
   for (const [f, b] of Object.entries(snapshot)) assert.deepEqual(fs.readFileSync(path.join(dir, f)), b, `${f} was modified`);
   assert.deepEqual(fs.readdirSync(dir).sort(), Object.keys(snapshot).sort());
 });
@@ -85,8 +88,8 @@ test("a fresh run refuses a runDir with a checkpoint; --resume of a corrupt chec
 test("--resume with a changed config is refused, naming the field", async () => {
   const dir = tmpDir("hdlm-cfgdiff-");
   const cfg = tinyConfig(dir, { steps: 4, checkpointEvery: 2, evalEvery: 0 });
-  await train(cfg, { data: smallOwt(), progress: false });
-  await assert.rejects(train({ ...cfg, optim: { ...cfg.optim, lr: 1e-2 } }, { data: smallOwt(), progress: false, resume: true }), /cannot resume: config\.optim\.lr differs/);
+  await train(cfg, { data: owt, progress: false });
+  await assert.rejects(train({ ...cfg, optim: { ...cfg.optim, lr: 1e-2 } }, { data: owt, progress: false, resume: true }), /cannot resume: config\.optim\.lr differs/);
 });
 
 test("rowCrossEntropy: value and analytic gradient equal tf.logSumExp-based autodiff", () => {
@@ -108,7 +111,7 @@ test("the samples hook runs every sampleEvery steps and metrics go to onMetrics 
   const sampledAt: number[] = [];
   const seen: string[] = [];
   const cfg = tinyConfig(dir, { steps: 6, sampleEvery: 2, logEvery: 3, evalEvery: 0, checkpointEvery: 0 });
-  await train(cfg, { data: smallOwt(), progress: false, hooks: { sample: (t) => void sampledAt.push(t.step), onMetrics: (l) => void seen.push(`${l.split}@${l.step}`) } });
+  await train(cfg, { data: owt, progress: false, hooks: { sample: (t) => void sampledAt.push(t.step), onMetrics: (l) => void seen.push(`${l.split}@${l.step}`) } });
   assert.deepEqual(sampledAt, [2, 4, 6]);
   assert.deepEqual(seen, ["train@3", "train@6", "val@6"]);
   const lines = fs.readFileSync(path.join(dir, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
@@ -118,7 +121,7 @@ test("the samples hook runs every sampleEvery steps and metrics go to onMetrics 
 
 test("micro-batches: gradient accumulation over 2 x 2 sequences matches one pass over 4 (AR, no random draws)", () => {
   const run = (microBatch: number) => {
-    const trainer = new Trainer(tinyConfig(tmpDir("hdlm-micro-"), { steps: 3, microBatch }), smallOwt());
+    const trainer = new Trainer(tinyConfig(tmpDir("hdlm-micro-"), { steps: 3, microBatch }), owt);
     const losses = [trainer.trainStep(), trainer.trainStep()].map((l) => [l.loss, l.gradNorm]);
     const params = Object.fromEntries(Object.entries(trainer.params).map(([n, v]) => [n, Array.from(v.dataSync())]));
     trainer.dispose();
