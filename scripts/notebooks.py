@@ -85,6 +85,9 @@ def run_one(path, out_dir, kernel, timeout):
         idx, code_no, out = failing_cell(nb)
         if out is not None:
             error = f"{out.get('ename')}: {first_line(out.get('evalue'))}"
+        elif getattr(e, "ename", None):
+            # The kernel replied with an error but sent no error output: nbclient still carries ename/evalue.
+            error = f"{e.ename}: {first_line(getattr(e, 'evalue', '') or '')}"
         else:
             error = first_line(e)
     except DeadKernelError as e:
