@@ -2,6 +2,7 @@
 // Unknown or ill-typed fields are errors naming the field path and the fix; objectives are a discriminated union.
 import * as fs from "fs";
 import { MODEL_PRESETS, ModelPresetName } from "../models/config";
+import type { ModelConfig } from "../models/config";
 import { DEFAULT_OPTIM, OptimConfig } from "./optimizer";
 import type { TimeSamplingMethod } from "../schedules/time-sampler";
 
@@ -78,16 +79,8 @@ export interface OpenWebTextData {
 
 export type DataConfig = OpenWebTextData;
 
-/** Model sizes in a training config (vocabulary widths come from the data and objective). */
-export interface TrainModelConfig {
-  hidden: number;
-  layers: number;
-  heads: number;
-  condDim: number;
-  seqLen: number;
-  mlpRatio: number;
-  auxClusters: number;
-}
+/** Model sizes in a training config: a ModelConfig without the vocabulary widths (they come from the data and objective). */
+export type TrainModelConfig = Omit<ModelConfig, "inputSize" | "outputSize">;
 
 /** Named training presets. */
 export type TrainPresetName = "tiny" | "cpu" | "small";
