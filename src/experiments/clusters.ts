@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { coocEmbeddings, type CoocOptions, type TokenStream } from "../vocab/embeddings-cooc";
 import { buildClusterMap } from "../vocab/build";
-import type { KMeansOptions } from "../vocab/kmeans";
+import { kmeansSettingsRecord, type KMeansOptions } from "../vocab/kmeans";
 import { createClusterMap, type ClusterMap } from "../vocab/cluster-map";
 import { loadClusterMap, saveClusterMap, loadCentroids, saveCentroids, withCentroids } from "../vocab/cluster-map-io";
 
@@ -95,12 +95,7 @@ export function resolveClusterSettings(vocabSize: number, options: CorpusCluster
     },
     kmeans: {
       numClusters: n,
-      seed: k.seed ?? 42,
-      maxIters: k.maxIters ?? 100,
-      tol: k.tol ?? 1e-4,
-      metric: k.metric ?? "euclidean",
-      maxSizeRatio: k.maxSizeRatio ?? 5.0,
-      minSizeRatio: k.minSizeRatio ?? 0.1,
+      ...kmeansSettingsRecord(k),
     },
   };
 }

@@ -1,7 +1,7 @@
 // Building a cluster map from token embeddings (hdlm.md §1.3): k-means over the distinct rows,
 // each token takes its row's cluster, and the source and k-means settings are recorded in the map.
 import type { TokenEmbeddings } from "./embeddings";
-import { kmeansClusters, type KMeansOptions, type KMeansResult } from "./kmeans";
+import { kmeansClusters, kmeansSettingsRecord, type KMeansOptions, type KMeansResult } from "./kmeans";
 import { createClusterMap, type ClusterMap } from "./cluster-map";
 
 /** A cluster map together with the k-means run that produced it. */
@@ -25,12 +25,7 @@ export function buildClusterMap(embeddings: TokenEmbeddings, options: KMeansOpti
     settings: {
       embeddings: { ...embeddings.settings },
       kmeans: {
-        seed: options.seed ?? 42,
-        maxIters: options.maxIters ?? 100,
-        tol: options.tol ?? 1e-4,
-        metric: options.metric ?? "euclidean",
-        maxSizeRatio: options.maxSizeRatio ?? 5.0,
-        minSizeRatio: options.minSizeRatio ?? 0.1,
+        ...kmeansSettingsRecord(options),
         iterations: km.iterations,
         converged: km.converged,
       },

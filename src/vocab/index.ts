@@ -10,8 +10,8 @@ export { readNpy, writeNpy, encodeNpy, decodeNpy, npyToInt32, npyToFloat32 } fro
 export type { NpyArray, NpyData, NpyDtype } from "./npy";
 export { readSafetensorF32, writeSafetensorsF32, listSafetensors } from "./safetensors";
 export type { SafetensorF32 } from "./safetensors";
-export { kmeansClusters, normalizeRows } from "./kmeans";
-export type { KMeansOptions, KMeansResult, KMeansMetric } from "./kmeans";
+export { kmeansClusters, normalizeRows, KMEANS_DEFAULTS, resolveKMeansSettings, kmeansSettingsRecord } from "./kmeans";
+export type { KMeansOptions, KMeansResult, KMeansMetric, KMeansSettings } from "./kmeans";
 export { embeddingsFromFile, embeddingsFromMatrix, resolveEmbeddings, tokenEmbeddingMatrix } from "./embeddings";
 export type { TokenEmbeddings, EmbeddingSourceConfig } from "./embeddings";
 export { coocEmbeddings } from "./embeddings-cooc";

@@ -26,6 +26,40 @@ export interface KMeansOptions {
   batchSize?: number;
 }
 
+/** The k-means settings every option falls back to (hdlm.md §1.3, the reference's defaults). */
+export const KMEANS_DEFAULTS = {
+  seed: 42,
+  maxIters: 100,
+  tol: 1e-4,
+  metric: "euclidean" as KMeansMetric,
+  maxSizeRatio: 5.0,
+  minSizeRatio: 0.1,
+  batchSize: 1024,
+};
+
+/** Every k-means setting but n, with the defaults filled in (what cluster files record). */
+export type KMeansSettings = typeof KMEANS_DEFAULTS;
+
+/** Fills the unset k-means options with {@link KMEANS_DEFAULTS}. */
+export function resolveKMeansSettings(options: Partial<Omit<KMeansOptions, "numClusters">>): KMeansSettings {
+  const d = KMEANS_DEFAULTS;
+  return {
+    seed: options.seed ?? d.seed,
+    maxIters: options.maxIters ?? d.maxIters,
+    tol: options.tol ?? d.tol,
+    metric: options.metric ?? d.metric,
+    maxSizeRatio: options.maxSizeRatio ?? d.maxSizeRatio,
+    minSizeRatio: options.minSizeRatio ?? d.minSizeRatio,
+    batchSize: options.batchSize ?? d.batchSize,
+  };
+}
+
+/** The settings that determine a clustering (batch size does not change the result), as cluster files record them. */
+export function kmeansSettingsRecord(options: Partial<Omit<KMeansOptions, "numClusters">>): Omit<KMeansSettings, "batchSize"> {
+  const { batchSize: _batch, ...rest } = resolveKMeansSettings(options);
+  return rest;
+}
+
 /** Result of `kmeansClusters`. */
 export interface KMeansResult {
   /** Cluster index 0..n-1 of each row. */
@@ -99,13 +133,7 @@ export function kmeansClusters(points: Float32Array, rows: number, dim: number, 
     throw new RangeError(`points must hold rows*dim = ${rows}*${dim} = ${rows * dim} values, got ${points.length}`);
   }
   checkNumber(n, "numClusters", Number.isInteger(n) && n >= 1 && n <= rows, `an integer in [1, rows = ${rows}]`);
-  const seed = options.seed ?? 42;
-  const maxIters = options.maxIters ?? 100;
-  const tol = options.tol ?? 1e-4;
-  const metric = options.metric ?? "euclidean";
-  const maxRatio = options.maxSizeRatio ?? 5.0;
-  const minRatio = options.minSizeRatio ?? 0.1;
-  const batch = options.batchSize ?? 1024;
+  const { seed, maxIters, tol, metric, maxSizeRatio: maxRatio, minSizeRatio: minRatio, batchSize: batch } = resolveKMeansSettings(options);
   checkNumber(maxIters, "maxIters", Number.isInteger(maxIters) && maxIters >= 1, "an integer >= 1");
   checkNumber(tol, "tol", tol >= 0, ">= 0");
   checkNumber(maxRatio, "maxSizeRatio", maxRatio >= 1, ">= 1");
