@@ -202,8 +202,21 @@ class Message {
     const bodies = [this.header, this.parent, this.metadata, this.content].map((x) => JSON.stringify(x));
     const h = crypto.createHmac("sha256", key);
     for (const b of bodies) h.update(b);
-    sock.send([...this.identity, DELIM, key ? h.digest("hex") : "", ...bodies]);
+    queuedSend(sock, [...this.identity, DELIM, key ? h.digest("hex") : "", ...bodies]);
   }
+}
+
+// zeromq 6 rejects a send while the socket's previous send is still pending ("Socket is busy
+// writing"), which happens when a cell publishes many outputs (live progress) in a burst: chain the
+// sends of each socket so they go out one at a time, in order.
+const sendChains = new WeakMap();
+function queuedSend(sock, frames) {
+  const prev = sendChains.get(sock) || Promise.resolve();
+  const next = prev
+    .then(() => sock.send(frames))
+    .catch((e) => console.error(`hdlm-kernel: a message could not be sent: ${e && e.message}`));
+  sendChains.set(sock, next);
+  return next;
 }
 
 // ---------------------------------------------------------------------------------------------
