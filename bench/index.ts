@@ -5,7 +5,7 @@ import * as os from "os";
 import { tf, initEngine, describeEngine, setExplicitTranspose, BACKENDS, BackendName, EngineReport } from "../src/engine";
 import { matmulCases, timeMatmulsNumpy, timeMatmulsTfjs } from "./matmul";
 import { REFERENCE_CONFIG, TINY_CONFIG, forwardFlops, parameterCount } from "./reference-model";
-import { TorchReference, TrainResult, median, timeTraining } from "./train";
+import { TorchReference, TrainResult, median, measureTrainingRss, timeTraining } from "./train";
 import { DIT_CPU, DIT_TINY, DitObjective, timeDitSteps } from "./dit";
 
 interface Options {
@@ -156,7 +156,17 @@ async function main(): Promise<void> {
       return [r.engine, r.threads, fmt(s, 3), fmt(tps, 0), fmt(tps / (tokens / median(first.seconds)), 3), fmt(tps / torchTps, 3), fmt(r.loss[r.loss.length - 1], 4)];
     });
     log(table(["engine", "threads", "s/step", "tokens/s", `vs ${first.engine}`, "vs PyTorch", "last loss"], rows));
-    log(`  peak RSS: node ${fmt(process.resourceUsage().maxRSS / 1024, 0)} MiB (all tfjs backends in one process)${torch !== null ? `, PyTorch ${fmt(torchRss, 0)} MiB` : ""}`);
+    // Peak RSS like for like: each tfjs backend trains alone in a fresh node process for the same number of steps
+    // (warm-up + timed) as the PyTorch twin ran in its own process.
+    const rssRows: string[][] = [];
+    for (const r of trainable) {
+      const m = measureTrainingRss(r.backend, o.smoke ? "tiny" : "reference", o.warmup + o.steps);
+      if ("error" in m) log(`  peak RSS of ${r.backend} not measured: ${m.error}`);
+      else rssRows.push([m.engine, fmt(m.peakMiB, 0), fmt(m.baseMiB, 0), fmt(m.peakMiB / torchRss, 2)]);
+    }
+    if (torch !== null) rssRows.push(["PyTorch", fmt(torchRss, 0), "n/a", fmt(1, 2)]);
+    log(`peak RSS, one engine per process, ${o.warmup + o.steps} training steps each (target: <= 1.5x PyTorch)`);
+    log(table(["engine", "peak MiB", "after init MiB", "vs PyTorch"], rssRows));
     if (torchNote !== "") log(`  ${torchNote}`);
     const prim = results.find((r) => r.engine === `tfjs ${primary.backend}`);
     if (prim !== undefined && torchRes !== undefined) trainRatio = tokens / median(prim.seconds) / torchTps;

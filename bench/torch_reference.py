@@ -15,6 +15,19 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
+def peak_rss_kib():
+    """Peak resident set (KiB) of this process image: VmHWM on Linux (getrusage's maxrss keeps the high-water mark of
+    the parent this process was forked from, e.g. a big node bench), else ru_maxrss. Same measure as bench/train-rss.ts."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 class Block(nn.Module):
     def __init__(self, d, heads):
         super().__init__()
@@ -98,7 +111,7 @@ def main():
                 print(f"{s:.6f} {v:.6f}", flush=True)
             elif cmd == "quit":
                 break
-        print(f"rss {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}", flush=True)
+        print(f"rss {peak_rss_kib()}", flush=True)
         return
     for _ in range(a.warmup):
         step()
@@ -111,7 +124,7 @@ def main():
     med = times[len(times) // 2]
     toks = a.batch * a.seq
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, params {nparams}: median {med:.3f} s/step, {toks / med:.0f} tokens/s, "
-          f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+          f"peak RSS {peak_rss_kib() / 1024:.0f} MiB")
 
 
 if __name__ == "__main__":

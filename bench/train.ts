@@ -1,6 +1,6 @@
 // Reference training step timing: the tfjs ReferenceModel on each backend and the PyTorch twin
 // (bench/torch_reference.py, kept alive in serve mode), stepped in alternation after warm-up; medians.
-import { spawn, ChildProcessWithoutNullStreams } from "child_process";
+import { spawn, spawnSync, ChildProcessWithoutNullStreams } from "child_process";
 import * as readline from "readline";
 import * as path from "path";
 import { tf, setExplicitTranspose } from "../src/engine";
@@ -110,4 +110,30 @@ export async function timeTraining(
   }
   for (const m of models.values()) m.dispose();
   return torch !== null ? [...results, torchResult] : results;
+}
+
+/** Peak RSS of one tfjs backend training the reference model alone in a fresh node process. */
+export interface RssResult {
+  engine: string;
+  /** Peak resident set (MiB) over the whole run (getrusage maxrss). */
+  peakMiB: number;
+  /** Peak resident set (MiB) after the engine was initialised, before the model existed. */
+  baseMiB: number;
+}
+
+/**
+ * Runs bench/train-rss.ts for `backend` in its own node process (`steps` training steps of the tiny or reference
+ * config) and returns its peak RSS, or the reason it failed. One engine per process, like the PyTorch twin.
+ */
+export function measureTrainingRss(backend: string, configName: "tiny" | "reference", steps: number): RssResult | { error: string } {
+  const script = path.join(__dirname, "train-rss.ts");
+  const r = spawnSync(process.execPath, ["--import", "tsx", script, backend, configName, String(steps)], {
+    encoding: "utf8",
+    timeout: 900_000,
+    env: { ...process.env, HDLM_BACKEND: "" },
+  });
+  if (r.error !== undefined) return { error: `${backend}: child did not run (${r.error.message})` };
+  const m = /^rss (\d+) base (\d+) loss /m.exec(r.stdout);
+  if (r.status !== 0 || m === null) return { error: `${backend}: child exited with ${r.status}: ${(r.stderr || r.stdout).trim().split("\n").pop() ?? ""}` };
+  return { engine: `tfjs ${backend}`, peakMiB: Number(m[1]) / 1024, baseMiB: Number(m[2]) / 1024 };
 }

@@ -14,6 +14,10 @@ test("bench --smoke runs and ends with the training and matmul ratio lines", () 
   assert.match(lines[lines.length - 1], /^matmul ratio vs OpenBLAS: (\d+\.\d{3}|n\/a)$/);
   assert.match(r.stdout, /matmul GFLOP\/s/);
   assert.match(r.stdout, /reference training step: B2 T8 D16 H2 L2 V32/);
+  // Peak RSS is measured per engine in its own process: one row per trained tfjs backend with a positive MiB figure.
+  assert.match(r.stdout, /^peak RSS, one engine per process, \d+ training steps each/m);
+  const rss = [...r.stdout.matchAll(/^tfjs (\w+) +(\d+) +(\d+) +(\d+\.\d{2}|n\/a)$/gm)];
+  assert.ok(rss.length >= 2 && rss.every((m) => Number(m[2]) > 0 && Number(m[2]) >= Number(m[3])), `expected per-engine peak RSS rows in:\n${r.stdout}`);
   // Every backend trained the same tiny model from the same seed: equal last losses (to the printed 4 decimals).
   const losses = [...r.stdout.matchAll(/^tfjs (\w+) .* (\d+\.\d{4})$/gm)].map((m) => m[2]);
   assert.ok(losses.length >= 2, `expected at least two tfjs backends in:\n${r.stdout}`);
