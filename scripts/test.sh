@@ -9,8 +9,13 @@ npx tsc -p test/tsconfig.json --noEmit
 echo "== build =="
 npx tsc -p tsconfig.json
 echo "== unit tests =="
-bash scripts/unit-tests.sh
+mkdir -p out
+bash scripts/unit-tests.sh | tee out/unit-tests.log
 echo "== kernel conformance (jupyter_kernel_test) =="
 bash scripts/kernel-conformance.sh
 echo "== notebooks (smoke mode) =="
 HDLM_SMOKE=1 HDLM_SKIP_BUILD=1 bash scripts/notebooks.sh
+# One closing line for CI: the unit-test counts (the later stages fail the run on their own).
+pass=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' out/unit-tests.log | tail -1)
+fail=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' out/unit-tests.log | tail -1)
+echo "tests: ${pass:-0} passed, ${fail:-0} failed"
