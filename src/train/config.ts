@@ -124,6 +124,9 @@ type Overrides = Omit<TrainConfig, "preset" | "model" | "optim" | "objective" | 
   data: Omit<OpenWebTextData, "kind">;
 };
 
+/** The bundled OpenWebText files the cpu and small presets train on (subset 003 is the tiny preset's). */
+const OWT_TRAIN_FILES = ["data/openwebtext/owt-subset-000.jsonl.gz", "data/openwebtext/owt-subset-001.jsonl.gz", "data/openwebtext/owt-subset-002.jsonl.gz", "data/openwebtext/owt-subset-004.jsonl.gz"];
+
 /** Preset defaults: model sizes from hdlm.md §8.1, step counts and warmup scaled down for CPU (hdlm.md §8.2). */
 export const TRAIN_PRESETS: Record<TrainPresetName, { model: ModelPresetName } & Overrides> = {
   tiny: {
@@ -135,7 +138,7 @@ export const TRAIN_PRESETS: Record<TrainPresetName, { model: ModelPresetName } &
     // Two passes of 8 sequences: the HDLM step at batch 16 x 128 with V = 8192 exceeds wasm's 4 GB heap in one pass.
     model: "cpu", seed: 0, steps: 5000, batchSize: 16, microBatch: 8, optim: { warmupSteps: 200 },
     data: {
-      files: ["data/openwebtext/owt-subset-000.jsonl.gz", "data/openwebtext/owt-subset-001.jsonl.gz", "data/openwebtext/owt-subset-002.jsonl.gz", "data/openwebtext/owt-subset-004.jsonl.gz"],
+      files: [...OWT_TRAIN_FILES],
       vocabSize: 8192, maxDocs: 0, valFraction: 0.05,
     },
     timeSampling: "low-discrepancy", tEps: 1e-4, logEvery: 10, evalEvery: 250, evalBatches: 8, checkpointEvery: 250, sampleEvery: 0,
@@ -143,7 +146,7 @@ export const TRAIN_PRESETS: Record<TrainPresetName, { model: ModelPresetName } &
   small: {
     model: "small", seed: 0, steps: 1000000, batchSize: 512, microBatch: 32, optim: { warmupSteps: 10000 },
     data: {
-      files: ["data/openwebtext/owt-subset-000.jsonl.gz", "data/openwebtext/owt-subset-001.jsonl.gz", "data/openwebtext/owt-subset-002.jsonl.gz", "data/openwebtext/owt-subset-004.jsonl.gz"],
+      files: [...OWT_TRAIN_FILES],
       vocabSize: 50257, maxDocs: 0, valFraction: 0.05,
     },
     timeSampling: "low-discrepancy", tEps: 1e-4, logEvery: 100, evalEvery: 10000, evalBatches: 32, checkpointEvery: 10000, sampleEvery: 0,
