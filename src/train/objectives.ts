@@ -43,7 +43,10 @@ export interface Objective {
    * draw (t, z_t). `training` = true gives the training loss (clipped weights); false the ELBO / NLL.
    */
   loss(params: Params, model: ModelConfig, batch: BatchTensors, rng: SeededRng, training: boolean): tf.Scalar;
-  /** Adjusts freshly initialised parameters (HDLM: [MASK] row 0, cluster rows = centroids, hdlm.md §1.4). */
+  /**
+   * Adjusts freshly initialised parameters. HDLM: [MASK] row 0, cluster rows = centroids (hdlm.md §1.4); MDLM and
+   * GIDD keep the random [MASK] row of their reference code (a zero row there leaves the network without gradients).
+   */
   initParams(params: Params): void;
 }
 
@@ -132,7 +135,9 @@ export function makeObjective(config: TrainConfig, data: TokenData): Objective {
           const r = mdlmLoss(logits, b.tokens, z, t, { schedule, vocabSize: V, padMask: b.mask });
           return training ? r.trainLoss : r.elbo;
         },
-        initParams: (params) => void initDiffusionEmbedding(params, { vocabSize: V, maskId: V }),
+        // A random [MASK] row, as in the MDLM reference: MDLM's loss lives only at [MASK] positions, so a zero row
+        // (HDLM's init, hdlm.md §1.4) would give them a zero hidden state, zero head gradients and a unigram model.
+        initParams: () => undefined,
       };
     }
     case "gidd": {
@@ -152,7 +157,7 @@ export function makeObjective(config: TrainConfig, data: TokenData): Objective {
           const r = giddElbo(schedule, { logits, x: b.tokens, zt: z, t }, { maskId: V, weighting: training ? g.lossWeighting : "elbo", clip });
           return giddTokenMean(training ? r.loss : r.elbo, b.mask);
         },
-        initParams: (params) => void initDiffusionEmbedding(params, { vocabSize: V, maskId: V }),
+        initParams: () => undefined, // random [MASK] row, as in the GIDD reference (see MDLM above)
       };
     }
     case "hdlm": {
