@@ -1078,6 +1078,135 @@ napi_value LinearBiasGrad(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+// ---------- HDLM / MDLM loss statistics ----------
+
+// clusterLse(logits, targets: Int32Array, rowCluster: Int32Array|null, memberOffsets: Int32Array|null,
+//            members: Int32Array|null, stats, rows, width, vocab)
+// Per row r of logits [rows, width], over its first `vocab` columns (the real tokens):
+//   stats[3r]     = lse_v l_v                                  (full-row log-sum-exp)
+//   stats[3r + 1] = lse_{v in cluster rowCluster[r]} l_v       (members[memberOffsets[k] .. memberOffsets[k+1]]);
+//                   equal to stats[3r] when no cluster table is given
+//   stats[3r + 2] = l_{targets[r]}
+// Targets must lie in [0, vocab) and row clusters in [0, n) (the caller validates them).
+napi_value ClusterLse(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float* X = a.ptr<float>(0);
+  const int32_t* T = a.ptr<int32_t>(1);
+  const bool clustered = !a.isNull(2);
+  const int32_t* RC = clustered ? a.ptr<int32_t>(2) : nullptr;
+  const int32_t* OFF = clustered ? a.ptr<int32_t>(3) : nullptr;
+  const int32_t* MEM = clustered ? a.ptr<int32_t>(4) : nullptr;
+  float* S = a.ptr<float>(5);
+  int64_t rows = a.i64(6), width = a.i64(7), vocab = a.i64(8);
+  if (!a.ok) return nullptr;
+  hdlm::parallelFor(*gPool, rows, 4.0 * vocab, [&](int64_t r0, int64_t r1) {
+    std::vector<float> tmp(static_cast<size_t>(vocab));
+    for (int64_t r = r0; r < r1; r++) {
+      const float* x = X + r * width;
+      const float mx = rowMax(x, vocab);
+      expShift(x, tmp.data(), vocab, mx);
+      const float lseAll = logf(rowSum(tmp.data(), vocab)) + mx;
+      float lseC = lseAll;
+      if (clustered) {
+        const int32_t* m = MEM + OFF[RC[r]];
+        const int64_t cnt = OFF[RC[r] + 1] - OFF[RC[r]];
+        float mc = -INFINITY;
+        for (int64_t j = 0; j < cnt; j++) mc = x[m[j]] > mc ? x[m[j]] : mc;
+        float sc = 0.f;
+        for (int64_t j = 0; j < cnt; j++) sc += expf(x[m[j]] - mc);
+        lseC = logf(sc) + mc;
+      }
+      S[3 * r] = lseAll;
+      S[3 * r + 1] = lseC;
+      S[3 * r + 2] = x[T[r]];
+    }
+  });
+  return undef(env);
+}
+
+// clusterLseGrad(logits, targets, rowCluster|null, memberOffsets|null, members|null, stats, dstats, dlogits, rows, width, vocab)
+// dlogits[r, v] = d0 softmax(l)_v + [v in cluster] d1 exp(l_v - lseC) + [v = target] d2 for v < vocab, 0 for v >= vocab,
+// with (d0, d1, d2) = dstats[3r .. 3r + 2] (without a cluster table, d1 goes to the full-row term like d0).
+napi_value ClusterLseGrad(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float* X = a.ptr<float>(0);
+  const int32_t* T = a.ptr<int32_t>(1);
+  const bool clustered = !a.isNull(2);
+  const int32_t* RC = clustered ? a.ptr<int32_t>(2) : nullptr;
+  const int32_t* OFF = clustered ? a.ptr<int32_t>(3) : nullptr;
+  const int32_t* MEM = clustered ? a.ptr<int32_t>(4) : nullptr;
+  const float* S = a.ptr<float>(5);
+  const float* DS = a.ptr<float>(6);
+  float* DX = a.ptr<float>(7);
+  int64_t rows = a.i64(8), width = a.i64(9), vocab = a.i64(10);
+  if (!a.ok) return nullptr;
+  hdlm::parallelFor(*gPool, rows, 3.0 * width, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) {
+      const float* x = X + r * width;
+      float* dx = DX + r * width;
+      const float d0 = clustered ? DS[3 * r] : DS[3 * r] + DS[3 * r + 1];
+      const float lse = S[3 * r];
+      for (int64_t j = 0; j < vocab; j++) dx[j] = d0 * expf(x[j] - lse);
+      for (int64_t j = vocab; j < width; j++) dx[j] = 0.f;
+      if (clustered) {
+        const float d1 = DS[3 * r + 1];
+        const float lseC = S[3 * r + 1];
+        const int32_t* m = MEM + OFF[RC[r]];
+        const int64_t cnt = OFF[RC[r] + 1] - OFF[RC[r]];
+        for (int64_t j = 0; j < cnt; j++) dx[m[j]] += d1 * expf(x[m[j]] - lseC);
+      }
+      dx[T[r]] += DS[3 * r + 2];
+    }
+  });
+  return undef(env);
+}
+
+// ---------- AdamW ----------
+
+// sumSquares(x): Σ x² in double (float partial sums over blocks of 4096).
+napi_value SumSquares(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t n = 0;
+  const float* X = a.ptr<float>(0, &n);
+  if (!a.ok) return nullptr;
+  double total = 0;
+  for (size_t b = 0; b < n; b += 4096) {
+    const size_t e = std::min(n, b + 4096);
+    total += static_cast<double>(rowDot(X + b, X + b, static_cast<int64_t>(e - b)));
+  }
+  return number(env, total);
+}
+
+// adamw(param, m, v, grad, gradScale, decay, beta1, 1 - beta1, beta2, 1 - beta2, sqrt(1 - beta2^t), eps, lr / (1 - beta1^t)):
+// one in-place AdamW update in float32, in the order of src/train/optimizer.ts's tfjs ops (each scalar rounded to float):
+// g = grad·gradScale; m = m·b1 + g·(1 − b1); v = v·b2 + g²·(1 − b2); p = p·decay − (m / (sqrt(v) / sqrt(bc2) + eps))·step.
+napi_value AdamW(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t n = 0;
+  float* P = a.ptr<float>(0, &n);
+  float* M = a.ptr<float>(1);
+  float* V = a.ptr<float>(2);
+  const float* G = a.ptr<float>(3);
+  const float scale = static_cast<float>(a.f64(4)), decay = static_cast<float>(a.f64(5));
+  const float b1 = static_cast<float>(a.f64(6)), ob1 = static_cast<float>(a.f64(7));
+  const float b2 = static_cast<float>(a.f64(8)), ob2 = static_cast<float>(a.f64(9));
+  const float sbc2 = static_cast<float>(a.f64(10)), eps = static_cast<float>(a.f64(11)), step = static_cast<float>(a.f64(12));
+  const bool scaled = a.f64(4) != 1.0, decayed = a.f64(5) != 1.0;
+  if (!a.ok) return nullptr;
+  hdlm::parallelFor(*gPool, static_cast<int64_t>(n), 6.0, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; i++) {
+      const float g = scaled ? G[i] * scale : G[i];
+      const float m = M[i] * b1 + g * ob1;
+      const float v = V[i] * b2 + (g * g) * ob2;
+      M[i] = m;
+      V[i] = v;
+      const float p = decayed ? P[i] * decay : P[i];
+      P[i] = p - (m / (sqrtf(v) / sbc2 + eps)) * step;
+    }
+  });
+  return undef(env);
+}
+
 // ---------- threads and info ----------
 
 napi_value SetThreads(napi_env env, napi_callback_info info) {
@@ -1133,6 +1262,10 @@ napi_value Init(napi_env env, napi_value exports) {
       {"attentionGrad", nullptr, AttentionGrad, nullptr, nullptr, nullptr, napi_default_method, nullptr},
       {"crossEntropy", nullptr, CrossEntropy, nullptr, nullptr, nullptr, napi_default_method, nullptr},
       {"crossEntropyGrad", nullptr, CrossEntropyGrad, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"clusterLse", nullptr, ClusterLse, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"clusterLseGrad", nullptr, ClusterLseGrad, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"sumSquares", nullptr, SumSquares, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"adamw", nullptr, AdamW, nullptr, nullptr, nullptr, napi_default_method, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default_method, nullptr},
       {"setBlasThreads", nullptr, SetBlasThreads, nullptr, nullptr, nullptr, napi_default_method, nullptr},
       {"threads", nullptr, Threads, nullptr, nullptr, nullptr, napi_default_method, nullptr},

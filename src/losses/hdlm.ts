@@ -6,6 +6,7 @@ import { HierarchicalScheduleLike } from "../schedules/hierarchical";
 import { WeightClip, WEIGHT_CLIP_PRESETS, LossWeighting, checkWeightClip, empiricalWeights } from "../schedules/weighting";
 import { ClusterLayout, checkClusterLayout, checkXi } from "../processes/cluster-layout";
 import { SegmentMethod, segmentLogSumExp, maskedTokenMean } from "./segment";
+import { clusterLogSumExp } from "../engine/native/fused";
 
 /** Options of the HDLM loss. Defaults follow the reference OWT config (hdlm.md §3.3). */
 export interface HdlmLossOptions {
@@ -23,7 +24,11 @@ export interface HdlmLossOptions {
   hardTraining?: boolean;
   /** [B, L] 1 for real positions, 0 for padding (default all 1). */
   padMask?: tf.Tensor2D;
-  /** How the per-cluster log-sum-exp is computed (default 'gather', exact). */
+  /**
+   * How the per-cluster log-sum-exp is computed for xi < 1 (default 'gather', exact). With xi = 1 and no method given,
+   * the loss uses the fused per-row LSE over the true cluster only (clusterLogSumExp, exact); a given method forces the
+   * [N, n] segment path (for comparisons).
+   */
   segmentMethod?: SegmentMethod;
 }
 
@@ -118,9 +123,11 @@ export function hdlmLoss(logits: tf.Tensor3D, x: tf.Tensor2D, z: tf.Tensor2D, t:
   const ts = readTimes(t, B);
   const N = B * L;
 
-  // Host-side per-position tables (inputs are integers; nothing here needs gradients).
-  const isMask = new Float32Array(N);
-  const isCluster = new Float32Array(N);
+  // Host-side per-position tables (inputs are integers; nothing here needs gradients). The weights are selected,
+  // never multiplied by an indicator: a position outside a term (padding, clean, the other kind of noisy id) contributes
+  // exactly 0 even where the unclipped weight is infinite (t = 1 with gamma <= 1).
+  const selMask = new Uint8Array(N); // real MASK position
+  const selCluster = new Uint8Array(N); // real cluster position
   const isTrue = new Float32Array(N); // cluster position whose cluster is c(x)
   const kObs = new Int32Array(N);
   const cx = new Int32Array(N);
@@ -133,83 +140,101 @@ export function hdlmLoss(logits: tf.Tensor3D, x: tf.Tensor2D, z: tf.Tensor2D, t:
     for (let l = 0; l < L; l++) {
       const i = b * L + l;
       cx[i] = clusters.clusterOf[xs[i]];
-      if (zs[i] === V) isMask[i] = 1;
       if (zs[i] > V) {
-        isCluster[i] = 1;
         kObs[i] = zs[i] - V - 1;
         if (kObs[i] === cx[i]) isTrue[i] = 1;
         if (xi === 1 && kObs[i] !== cx[i]) throw new RangeError(`z holds cluster ${kObs[i]} at flat index ${i} but x is in cluster ${cx[i]}; with xi = 1 only the true cluster is reachable`);
       }
-      wElboC[i] = wc;
-      wElboM[i] = wm;
-      wTrainC[i] = emp ? emp.weightCluster : clipW(wc);
-      wTrainM[i] = emp ? emp.weightMask : clipW(wm);
+      if (pm[i] === 0) continue; // padding: every weight stays 0 and no term is selected
+      if (zs[i] === V) {
+        selMask[i] = 1;
+        wElboM[i] = wm;
+        wTrainM[i] = emp ? emp.weightMask : clipW(wm);
+      } else if (zs[i] > V) {
+        selCluster[i] = 1;
+        wElboC[i] = wc;
+        wTrainC[i] = emp ? emp.weightCluster : clipW(wc);
+      }
     }
   }
   const hard = options.hardTraining === true;
   const tokenCount = pm.reduce((a, v) => a + (v !== 0 ? 1 : 0), 0);
+  const W = logits.shape[2];
 
   const out = tf.tidy(() => {
-    const tok = tf.reshape(tf.slice(logits, [0, 0, 0], [B, L, V]), [N, V]) as tf.Tensor2D;
-    const lseAll = logSumExpRows(tok); // [N], analytic gradient
-    const seg = segmentLogSumExp(tok, clusters, options.segmentMethod) as tf.Tensor2D; // [N, n]
-    const lx = tf.sum(tf.mul(tok, tf.oneHot(tf.tensor1d(xs, "int32"), V)), 1); // l_x [N]
-    const ohC = oneHotRows(cx, n); // [N, n]
-    const ohK = oneHotRows(kObs, n);
-    const ceFull = tf.sub(lseAll, lx); // -log x̂(x)
-    const mMask = tf.tensor1d(isMask);
-    const mClu = tf.tensor1d(isCluster);
-
-    let maskElbo: tf.Tensor, maskTrain: tf.Tensor, cluLoss: tf.Tensor;
-    if (xi === 1) {
-      const lseC = tf.sum(tf.mul(seg, ohC), 1);
-      const lseK = tf.sum(tf.mul(seg, ohK), 1);
+    let maskElbo: tf.Tensor, maskTrain: tf.Tensor, cluLoss: tf.Tensor, ceFull: tf.Tensor;
+    if (xi === 1 && options.segmentMethod === undefined) {
+      // Default path: per row only lse over all tokens, lse over the true cluster c(x) (= the observed one) and l_x,
+      // from one fused pass over the logits (native kernel; tfjs ops elsewhere), read in place of the [N, W] head.
+      const stats = clusterLogSumExp(tf.reshape(logits, [N, W]) as tf.Tensor2D, V, xs, cx, clusters);
+      const [lseAll, lseC, lx] = tf.unstack(stats, 1);
+      ceFull = tf.sub(lseAll, lx); // -log x̂(x)
       maskElbo = tf.sub(lseAll, lseC); // L_m
       maskTrain = maskElbo;
-      cluLoss = tf.sub(lseK, lx); // L_c, within-cluster CE
+      cluLoss = tf.sub(lseC, lx); // L_c, within-cluster CE
     } else {
-      const r = (1 - xi) / (n - 1);
-      const logP = tf.sub(seg, tf.expandDims(lseAll, 1)); // log P_θ(k) [N, n]
-      const P = tf.exp(logP);
-      if (perturb === "consistent") {
-        const logQ = tf.log(tf.add(r, tf.mul(xi - r, P))); // log Q_θ(k) >= log min(ξ, r)
-        const logQc = tf.sum(tf.mul(logQ, ohC), 1);
-        const logQk = tf.sum(tf.mul(logQ, ohK), 1);
-        // Σ_k ĉ(x)[k](-log Q(k)) = -[(ξ - r) log Q(c(x)) + r Σ_k log Q(k)]
-        const crossEnt = tf.neg(tf.add(tf.mul(xi - r, logQc), tf.mul(r, tf.sum(logQ, 1))));
-        const entropy = -xi * Math.log(xi) - (1 - xi) * Math.log(r);
-        maskElbo = tf.sub(crossEnt, entropy); // KL(ĉ(x) || Q_θ)
-        maskTrain = crossEnt; // the constant H(ĉ) is dropped for training
-        // -log x̃(x | k) = -log x̂(x) - log ĉ(x)[k] + log Q_θ(k)
-        const logChat = tf.add(tf.mul(tf.tensor1d(isTrue), Math.log(xi)), tf.mul(tf.sub(1, tf.tensor1d(isTrue)), Math.log(r)));
-        cluLoss = tf.add(tf.sub(ceFull, logChat), logQk);
-      } else {
-        // reference approximate loss (hdlm.md §5.1), for comparison only
-        const Pc = tf.sum(tf.mul(P, ohC), 1);
-        const Ptilde = tf.add(Pc, tf.mul((1 - xi) / (xi * (n - 1)), tf.sub(1, Pc)));
-        const logPt = tf.log(Ptilde);
-        maskElbo = tf.mul(-xi, logPt);
+      const tok = tf.reshape(tf.slice(logits, [0, 0, 0], [B, L, V]), [N, V]) as tf.Tensor2D;
+      const lseAll = logSumExpRows(tok); // [N], analytic gradient
+      const seg = segmentLogSumExp(tok, clusters, options.segmentMethod) as tf.Tensor2D; // [N, n]
+      const lx = tf.sum(tf.mul(tok, tf.oneHot(tf.tensor1d(xs, "int32"), V)), 1); // l_x [N]
+      const ohC = oneHotRows(cx, n); // [N, n]
+      const ohK = oneHotRows(kObs, n);
+      ceFull = tf.sub(lseAll, lx);
+      if (xi === 1) {
+        const lseC = tf.sum(tf.mul(seg, ohC), 1);
+        const lseK = tf.sum(tf.mul(seg, ohK), 1);
+        maskElbo = tf.sub(lseAll, lseC); // L_m
         maskTrain = maskElbo;
-        cluLoss = tf.add(ceFull, tf.mul(tf.tensor1d(isTrue), logPt));
+        cluLoss = tf.sub(lseK, lx); // L_c, within-cluster CE
+      } else {
+        const r = (1 - xi) / (n - 1);
+        const logP = tf.sub(seg, tf.expandDims(lseAll, 1)); // log P_θ(k) [N, n]
+        const P = tf.exp(logP);
+        if (perturb === "consistent") {
+          const logQ = tf.log(tf.add(r, tf.mul(xi - r, P))); // log Q_θ(k) >= log min(ξ, r)
+          const logQc = tf.sum(tf.mul(logQ, ohC), 1);
+          const logQk = tf.sum(tf.mul(logQ, ohK), 1);
+          // Σ_k ĉ(x)[k](-log Q(k)) = -[(ξ - r) log Q(c(x)) + r Σ_k log Q(k)]
+          const crossEnt = tf.neg(tf.add(tf.mul(xi - r, logQc), tf.mul(r, tf.sum(logQ, 1))));
+          const entropy = -xi * Math.log(xi) - (1 - xi) * Math.log(r);
+          maskElbo = tf.sub(crossEnt, entropy); // KL(ĉ(x) || Q_θ)
+          maskTrain = crossEnt; // the constant H(ĉ) is dropped for training
+          // -log x̃(x | k) = -log x̂(x) - log ĉ(x)[k] + log Q_θ(k)
+          const logChat = tf.add(tf.mul(tf.tensor1d(isTrue), Math.log(xi)), tf.mul(tf.sub(1, tf.tensor1d(isTrue)), Math.log(r)));
+          cluLoss = tf.add(tf.sub(ceFull, logChat), logQk);
+        } else {
+          // reference approximate loss (hdlm.md §5.1), for comparison only
+          const Pc = tf.sum(tf.mul(P, ohC), 1);
+          const Ptilde = tf.add(Pc, tf.mul((1 - xi) / (xi * (n - 1)), tf.sub(1, Pc)));
+          const logPt = tf.log(Ptilde);
+          maskElbo = tf.mul(-xi, logPt);
+          maskTrain = maskElbo;
+          cluLoss = tf.add(ceFull, tf.mul(tf.tensor1d(isTrue), logPt));
+        }
       }
     }
-    if (n === 1) {
-      // one cluster: P_θ(c) = 1 exactly, so L_m = 0 (hdlm.md §9); avoid float round-off in lse_all - lse_c
-      maskElbo = tf.zeros([N]);
-      maskTrain = maskElbo;
-    }
+    // One cluster: P_θ(c) = 1 exactly, so L_m = 0 (hdlm.md §9): the MASK term is dropped (no round-off, no inf · 0).
+    const oneCluster = n === 1;
     if (hard) maskTrain = ceFull;
 
-    const elbo = tf.add(tf.mul(tf.mul(tf.tensor1d(wElboM), maskElbo), mMask), tf.mul(tf.mul(tf.tensor1d(wElboC), cluLoss), mClu));
-    const train = tf.add(tf.mul(tf.mul(tf.tensor1d(wTrainM), maskTrain), mMask), tf.mul(tf.mul(tf.tensor1d(wTrainC), cluLoss), mClu));
-    const pad = tf.tensor1d(pm);
-    const elbo2 = tf.reshape(tf.mul(elbo, pad), [B, L]) as tf.Tensor2D;
-    const train2 = tf.reshape(tf.mul(train, pad), [B, L]) as tf.Tensor2D;
+    const zero = tf.zeros([N]);
+    const mSel = tf.tensor1d(selMask, "bool");
+    const cSel = tf.tensor1d(selCluster, "bool");
+    /** Σ of the selected weighted terms: where(sel, w · loss, 0), so unselected positions are exactly 0. */
+    const combine = (wM: Float32Array, lossM: tf.Tensor, wC: Float32Array, lossC: tf.Tensor, dropMask: boolean): tf.Tensor => {
+      const cluTerm = tf.where(cSel, tf.mul(tf.tensor1d(wC), lossC), zero);
+      return dropMask ? cluTerm : tf.add(tf.where(mSel, tf.mul(tf.tensor1d(wM), lossM), zero), cluTerm);
+    };
+    const elbo = combine(wElboM, maskElbo, wElboC, cluLoss, oneCluster);
+    const train = combine(wTrainM, maskTrain, wTrainC, cluLoss, oneCluster && !hard);
+    const pad = tf.tensor2d(pm, [B, L]);
+    const elbo2 = tf.reshape(elbo, [B, L]) as tf.Tensor2D;
+    const train2 = tf.reshape(train, [B, L]) as tf.Tensor2D;
     return {
       trainPerToken: train2,
       elboPerToken: elbo2,
-      trainLoss: maskedTokenMean(train2, tf.reshape(pad, [B, L])),
-      elbo: maskedTokenMean(elbo2, tf.reshape(pad, [B, L])),
+      trainLoss: maskedTokenMean(train2, pad),
+      elbo: maskedTokenMean(elbo2, pad),
     };
   });
   return { ...out, tokenCount };

@@ -1,7 +1,7 @@
 // MDLM loss with the SUBS parameterisation (baselines.md §1): masked positions score -log p_θ(x) with the
 // MASK logit removed, weighted by -alpha'_t/(1 - alpha_t) from any Schedule; clean positions are copied (loss 0).
 import { tf } from "../engine/tf";
-import { logSumExpRows } from "./logsumexp";
+import { clusterLogSumExp } from "../engine/native/fused";
 import { Schedule } from "../schedules/schedule";
 import { maskedTokenMean } from "./segment";
 import type { LossResult } from "./hdlm";
@@ -51,11 +51,15 @@ export function mdlmLoss(logits: tf.Tensor3D, x: tf.Tensor2D, z: tf.Tensor2D, t:
     }
   }
   const tokenCount = pm.reduce((s, v) => s + (v !== 0 ? 1 : 0), 0);
+  const sel = new Uint8Array(B * L);
+  for (let i = 0; i < sel.length; i++) sel[i] = masked[i] !== 0 && pm[i] !== 0 ? 1 : 0;
   const out = tf.tidy(() => {
-    const tok = tf.reshape(tf.slice(logits, [0, 0, 0], [B, L, V]), [B * L, V]);
-    const lx = tf.sum(tf.mul(tok, tf.oneHot(tf.tensor1d(xs, "int32"), V)), 1);
-    const ce = tf.sub(logSumExpRows(tok as tf.Tensor2D), lx);
-    const per = tf.reshape(tf.mul(tf.mul(ce, tf.tensor1d(w)), tf.mul(tf.tensor1d(masked), tf.tensor1d(pm))), [B, L]) as tf.Tensor2D;
+    // -log softmax(l_{0..V-1})[x] per row from one fused pass over the [N, W] head (the MASK column is ignored).
+    const stats = clusterLogSumExp(tf.reshape(logits, [B * L, W]) as tf.Tensor2D, V, xs, null, null);
+    const [lse, , lx] = tf.unstack(stats, 1);
+    const ce = tf.sub(lse, lx);
+    // Selected, not multiplied by the indicator: unmasked and padding positions are exactly 0.
+    const per = tf.reshape(tf.where(tf.tensor1d(sel, "bool"), tf.mul(ce, tf.tensor1d(w)), tf.zeros([B * L])), [B, L]) as tf.Tensor2D;
     const pad = tf.tensor2d(pm, [B, L]);
     const mean = maskedTokenMean(per, pad);
     return { trainPerToken: tf.clone(per), elboPerToken: per, trainLoss: tf.clone(mean), elbo: mean };

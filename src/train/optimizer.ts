@@ -2,6 +2,20 @@
 // State (moments and step count) is a named map of variables, so checkpoints store it like parameters.
 import { tf } from "../engine/tf";
 import { Params } from "../models/params";
+import { nativeAdamW, nativeSumSquares } from "../engine/native/fused";
+
+/** Σ of the squared entries of all tensors: one native pass each on the native backend, tfjs ops elsewhere. */
+function sumOfSquares(ts: tf.Tensor[]): number {
+  let total = 0;
+  const rest: tf.Tensor[] = [];
+  for (const g of ts) {
+    const s = nativeSumSquares(g);
+    if (s === null) rest.push(g);
+    else total += s;
+  }
+  if (rest.length > 0) total += tf.tidy(() => tf.addN(rest.map((g) => tf.sum(tf.square(g)))).dataSync()[0]);
+  return total;
+}
 
 /** Optimiser settings; defaults are the reference values of hdlm.md §8.2. */
 export interface OptimConfig {
@@ -86,38 +100,44 @@ export class AdamW {
     }
   }
 
-  /** Applies one update from gradients keyed by parameter name (missing names count as zero gradient). */
-  apply(grads: Record<string, tf.Tensor>): StepInfo {
+  /**
+   * Applies one update from gradients keyed by parameter name (missing names count as zero gradient). The gradients
+   * used are `gradScale · grads` (e.g. 1/k for a sum over k micro-batches); the norm is that of the scaled gradients.
+   * On the native backend each parameter is updated in place by one fused C++ pass (the same float32 operations).
+   */
+  apply(grads: Record<string, tf.Tensor>, gradScale = 1): StepInfo {
     const c = this.config;
     const names = Object.keys(this.params);
     for (const key of Object.keys(grads)) {
       if (!(key in this.params)) throw new Error(`AdamW.apply: gradient "${key}" names no parameter (keys must be parameter names, e.g. from paramGrads(), not tf.Variable names)`);
     }
-    const gradNorm = tf.tidy(() => {
-      const sq = names.filter((n) => grads[n] !== undefined).map((n) => tf.sum(tf.square(grads[n])));
-      return sq.length === 0 ? 0 : Math.sqrt(tf.addN(sq).dataSync()[0]);
-    });
+    if (!(gradScale > 0 && Number.isFinite(gradScale))) throw new RangeError(`AdamW.apply: gradScale must be a finite number > 0, got ${gradScale}`);
+    const present = names.filter((n) => grads[n] !== undefined);
+    const gradNorm = gradScale * Math.sqrt(sumOfSquares(present.map((n) => grads[n])));
     const clip = c.clipNorm > 0 ? Math.min(1, c.clipNorm / (gradNorm + 1e-6)) : 1;
     this.step += 1;
     const t = this.step;
     const lr = learningRate(t, this.totalSteps, c);
     const bc1 = 1 - Math.pow(c.beta1, t);
     const bc2 = 1 - Math.pow(c.beta2, t);
-    tf.tidy(() => {
-      for (const name of names) {
-        const p = this.params[name];
-        const g0 = grads[name];
-        if (g0 === undefined) continue;
-        const g = clip === 1 ? g0 : tf.mul(g0, clip);
+    const scale = gradScale * clip;
+    for (const name of present) {
+      const p = this.params[name];
+      const g0 = grads[name];
+      const decay = decays(name, p.shape) && c.weightDecay > 0 ? 1 - lr * c.weightDecay : 1;
+      const s = { gradScale: scale, decay, beta1: c.beta1, beta2: c.beta2, sqrtBc2: Math.sqrt(bc2), eps: c.eps, stepSize: lr / bc1 };
+      if (nativeAdamW(p, this.m[name], this.v[name], g0, s)) continue;
+      tf.tidy(() => {
+        const g = scale === 1 ? g0 : tf.mul(g0, scale);
         const m = tf.add(tf.mul(this.m[name], c.beta1), tf.mul(g, 1 - c.beta1));
         const v = tf.add(tf.mul(this.v[name], c.beta2), tf.mul(tf.square(g), 1 - c.beta2));
         this.m[name].assign(m);
         this.v[name].assign(v);
-        const decayed = decays(name, p.shape) && c.weightDecay > 0 ? tf.mul(p, 1 - lr * c.weightDecay) : p;
-        const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(bc2)), c.eps);
-        p.assign(tf.sub(decayed, tf.mul(tf.div(m, denom), lr / bc1)));
-      }
-    });
+        const decayed = decay !== 1 ? tf.mul(p, decay) : p;
+        const denom = tf.add(tf.div(tf.sqrt(v), s.sqrtBc2), c.eps);
+        p.assign(tf.sub(decayed, tf.mul(tf.div(m, denom), s.stepSize)));
+      });
+    }
     return { lr, gradNorm };
   }
 

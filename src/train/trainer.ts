@@ -116,18 +116,20 @@ export class Trainer {
         const bt = this.tensors(rows);
         const { value, grads } = tf.variableGrads(() => this.objective.loss(this.params, this.model, bt, rng, true), vars.map(([, v]) => v));
         loss += value.dataSync()[0] / chunks;
+        // Gradients are summed over chunks; the optimiser applies the 1/chunks average inside its fused update.
         for (const [name, v] of vars) {
           const g = grads[v.name];
           if (g === undefined) continue;
-          const scaled = chunks === 1 ? g : tf.mul(g, 1 / chunks);
           const prev = sum[name];
-          sum[name] = prev === undefined ? scaled : tf.add(prev, scaled);
-          if (prev !== undefined) prev.dispose();
-          if (scaled !== g) g.dispose();
+          sum[name] = prev === undefined ? g : tf.add(prev, g);
+          if (prev !== undefined) {
+            prev.dispose();
+            g.dispose();
+          }
         }
         tf.dispose([value, bt.tokens, bt.mask]);
       }
-      const info = this.optimizer.apply(sum);
+      const info = this.optimizer.apply(sum, 1 / chunks);
       return { loss, ...info };
     });
     this.step = k;

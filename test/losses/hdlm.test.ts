@@ -233,3 +233,64 @@ test("gradients are finite and tensor counts stay flat over 3 loss steps", async
   for (let i = 1; i <= 3; i++) run(i === 2 ? 0.8 : 1, i);
   assert.equal(tf.memory().numTensors, before);
 });
+
+test("xi = 1: the fused default path equals the gather segment path (values and gradients, full-width logits)", async () => {
+  await initEngine();
+  const schedule = new HierarchicalSchedule({ gamma: 1.5 });
+  const B = 3, L = 10, n = toy3.numClusters, W = V + 1 + n;
+  const logitsV = tf.variable(tf.tensor3d(randomLogits(B * L * W, 9, 2), [B, L, W]));
+  const x = tf.tensor2d(Int32Array.from({ length: B * L }, (_, i) => (i * 5) % V), [B, L], "int32");
+  const t = tf.tensor1d([0.2, 0.6, 0.95]);
+  const z = sampleHdlmForward(schedule, toy3, x, t, 4, { xi: 1 });
+  const padMask = tf.tensor2d(Float32Array.from({ length: B * L }, (_, i) => (i % 7 === 6 ? 0 : 1)), [B, L]);
+  for (const hardTraining of [false, true]) {
+    const run = (segmentMethod?: "gather") => {
+      let elbo: number[] = [];
+      const { value, grads } = tf.variableGrads(() => {
+        const r = hdlmLoss(logitsV as unknown as tf.Tensor3D, x, z, t, { schedule, clusters: toy3, padMask, hardTraining, segmentMethod });
+        elbo = Array.from(r.elboPerToken.dataSync());
+        tf.dispose([r.trainPerToken, r.elboPerToken, r.elbo]);
+        return r.trainLoss;
+      });
+      const out = { loss: value.dataSync()[0], elbo, grad: Array.from(grads[logitsV.name].dataSync()) };
+      tf.dispose([value, ...Object.values(grads)]);
+      return out;
+    };
+    const fused = run();
+    const gather = run("gather");
+    assert.ok(Math.abs(fused.loss - gather.loss) < 1e-5 * Math.max(1, Math.abs(gather.loss)), `hard ${hardTraining}: loss ${fused.loss} vs ${gather.loss}`);
+    fused.elbo.forEach((e, i) => assert.ok(Math.abs(e - gather.elbo[i]) < 1e-4 * Math.max(1, Math.abs(e)), `elbo ${i}: ${e} vs ${gather.elbo[i]}`));
+    fused.grad.forEach((g, i) => assert.ok(Math.abs(g - gather.grad[i]) < 1e-6, `grad ${i}: ${g} vs ${gather.grad[i]}`));
+    assert.ok(fused.grad.some((g) => g !== 0));
+  }
+  tf.dispose([logitsV, x, t, z, padMask]);
+});
+
+test("t = 1 with gamma <= 1 (infinite ELBO weights): positions outside a term contribute exactly 0, training loss finite", async () => {
+  await initEngine();
+  for (const gamma of [0.5, 1]) {
+    const schedule = new HierarchicalSchedule({ gamma });
+    assert.equal(schedule.weightMask(1), Infinity);
+    const n = toy2.numClusters, W = V + 1 + n;
+    const L = 5;
+    const logits = tf.tensor3d(randomLogits(2 * L * W, 3), [2, L, W]);
+    // row 0 at t = 1: MASK, clean, cluster, padding, MASK; row 1 at t = 0.5: clean, MASK, cluster, clean, padding
+    const x = tf.tensor2d([[0, 1, 4, 2, 5], [3, 4, 0, 5, 1]], [2, L], "int32");
+    const z = tf.tensor2d([[V, 1, V + 1 + 1, 2, V], [3, V, V + 1, 5, 1]], [2, L], "int32");
+    const padMask = tf.tensor2d([[1, 1, 1, 0, 1], [1, 1, 1, 1, 0]], [2, L]);
+    for (const weighting of ["elbo", "empirical"] as const) {
+      const out = hdlmLoss(logits, x, z, tf.tensor1d([1, 0.5]), { schedule, clusters: toy2, padMask, weighting });
+      const e = out.elboPerToken.dataSync();
+      const tr = out.trainPerToken.dataSync();
+      for (const i of [1, 3, 5, 8, 9]) assert.equal(e[i], 0, `gamma ${gamma} ${weighting}: elbo at clean/padding position ${i} is ${e[i]}`);
+      assert.equal(e[2], gamma < 1 ? Infinity : e[2], `gamma ${gamma}: a cluster position at t = 1 carries the infinite weight`);
+      assert.equal(e[0], Infinity, `gamma ${gamma}: MASK at t = 1 carries the infinite weight`);
+      assert.ok(Number.isFinite(e[6]) && Number.isFinite(e[7]), "row 1 (t = 0.5) stays finite");
+      if (weighting === "elbo") {
+        assert.ok(Array.from(tr).every((v) => Number.isFinite(v)), `gamma ${gamma}: training terms finite: ${Array.from(tr)}`);
+        assert.ok(Number.isFinite(out.trainLoss.dataSync()[0]));
+      }
+      assert.ok(!Number.isNaN(out.elbo.dataSync()[0]), `gamma ${gamma} ${weighting}: ELBO mean is not NaN`);
+    }
+  }
+});

@@ -361,3 +361,181 @@ export class FusedAdam extends tf.Optimizer {
     return { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
   }
 }
+
+/** Token → cluster assignment the cluster log-sum-exp reads (the `clusterOf` table of a cluster layout). */
+export interface ClusterAssignment {
+  /** clusterOf[v] in [0, numClusters) for every token v < vocab. */
+  clusterOf: Int32Array;
+  numClusters: number;
+}
+
+/** Members of every cluster, grouped (CSR): members[offsets[k] .. offsets[k + 1]] are the tokens of cluster k. */
+interface MemberTable {
+  offsets: Int32Array;
+  members: Int32Array;
+}
+
+const memberTables = new WeakMap<Int32Array, MemberTable>();
+
+function memberTable(a: ClusterAssignment): MemberTable {
+  const cached = memberTables.get(a.clusterOf);
+  if (cached !== undefined) return cached;
+  const n = a.numClusters;
+  const V = a.clusterOf.length;
+  const offsets = new Int32Array(n + 1);
+  for (let v = 0; v < V; v++) {
+    const k = a.clusterOf[v];
+    if (!(Number.isInteger(k) && k >= 0 && k < n)) throw new RangeError(`clusters.clusterOf[${v}] must lie in [0, ${n}), got ${k}`);
+    offsets[k + 1]++;
+  }
+  for (let k = 0; k < n; k++) offsets[k + 1] += offsets[k];
+  const fill = offsets.slice(0, n);
+  const members = new Int32Array(V);
+  for (let v = 0; v < V; v++) members[fill[a.clusterOf[v]]++] = v;
+  const t: MemberTable = { offsets, members };
+  memberTables.set(a.clusterOf, t);
+  return t;
+}
+
+/** Stand-in for -infinity at non-member columns on the tfjs path (exp underflows to exactly 0; gradients stay finite). */
+const NON_MEMBER = -1e30;
+
+/**
+ * Per-row log-sum-exp statistics of token logits for the diffusion losses (hdlm.md §3.2, baselines.md §1), in one
+ * pass over the logits: `logits` [N, W] with the real tokens in columns 0..vocab-1 (further columns, e.g. MASK and
+ * cluster ids, are ignored and get a zero gradient). Returns [N, 3]: column 0 `lse_{v < vocab} l_v`, column 1
+ * `lse_{v in cluster rowCluster[r]} l_v` (equal to column 0 when `clusters` is null), column 2 `l_{targets[r]}`.
+ * Differentiable in `logits`; `targets` [N] in [0, vocab) and `rowCluster` [N] in [0, n) are host data.
+ * On native: one C++ pass forward and one backward; elsewhere the same math in tfjs ops (masked-logits LSE).
+ */
+export function clusterLogSumExp(
+  logits: tf.Tensor2D,
+  vocab: number,
+  targets: Int32Array,
+  rowCluster: Int32Array | null,
+  clusters: ClusterAssignment | null,
+): tf.Tensor2D {
+  if (logits.rank !== 2) throw new RangeError(`clusterLogSumExp: logits must be [N, width], got [${logits.shape}]`);
+  const [N, W] = logits.shape;
+  if (!Number.isInteger(vocab) || vocab < 1 || vocab > W) throw new RangeError(`clusterLogSumExp: vocab must be an integer in [1, ${W}] (logits width), got ${vocab}`);
+  if (targets.length !== N) throw new RangeError(`clusterLogSumExp: targets must have ${N} entries (rows of logits), got ${targets.length}`);
+  for (let i = 0; i < N; i++) {
+    if (!(targets[i] >= 0 && targets[i] < vocab)) throw new RangeError(`clusterLogSumExp: targets[${i}] must lie in [0, ${vocab}), got ${targets[i]}`);
+  }
+  if ((rowCluster === null) !== (clusters === null)) throw new RangeError("clusterLogSumExp: rowCluster and clusters must both be given or both be null");
+  let table: MemberTable | null = null;
+  if (clusters !== null && rowCluster !== null) {
+    if (clusters.clusterOf.length !== vocab) throw new RangeError(`clusterLogSumExp: clusters.clusterOf must have vocab = ${vocab} entries, got ${clusters.clusterOf.length}`);
+    if (rowCluster.length !== N) throw new RangeError(`clusterLogSumExp: rowCluster must have ${N} entries (rows of logits), got ${rowCluster.length}`);
+    const n = clusters.numClusters;
+    for (let i = 0; i < N; i++) {
+      if (!(rowCluster[i] >= 0 && rowCluster[i] < n)) throw new RangeError(`clusterLogSumExp: rowCluster[${i}] must lie in [0, ${n}), got ${rowCluster[i]}`);
+    }
+    table = memberTable(clusters);
+  }
+  const addon = activeAddon();
+  if (addon === null || logits.dtype !== "float32") return clusterLseOps(logits, vocab, targets, rowCluster, clusters);
+  const rc = rowCluster;
+  const off = table === null ? null : table.offsets;
+  const mem = table === null ? null : table.members;
+  const op = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+    const stats = allocF32(N * 3);
+    if (N > 0) addon.clusterLse(f32Values(x)!, targets, rc, off, mem, stats, N, W, vocab);
+    const statsT = tf.tensor2d(stats, [N, 3]);
+    save([x, statsT]);
+    return {
+      value: tf.clone(statsT),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const dx = allocF32(N * W);
+        if (N > 0) addon.clusterLseGrad(f32Values(saved[0])!, targets, rc, off, mem, f32Values(saved[1])!, f32Values(dy)!, dx, N, W, vocab);
+        return [tf.tensor2d(dx, [N, W])];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(logits) as tf.Tensor2D;
+}
+
+/** The tfjs-ops path of {@link clusterLogSumExp}: analytic gradient, the cluster LSE over logits masked to the row's cluster. */
+function clusterLseOps(logits: tf.Tensor2D, vocab: number, targets: Int32Array, rowCluster: Int32Array | null, clusters: ClusterAssignment | null): tf.Tensor2D {
+  const [N, W] = logits.shape;
+  const op = tf.customGrad(((x: tf.Tensor2D, save: tf.GradSaveFunc) => {
+    const tok = W === vocab ? x : (tf.slice(x, [0, 0], [N, vocab]) as tf.Tensor2D);
+    const onehot = tf.oneHot(tf.tensor1d(targets, "int32"), vocab);
+    const rowLse = (l: tf.Tensor2D): tf.Tensor2D => {
+      const m = tf.max(l, 1, true);
+      return tf.add(tf.log(tf.sum(tf.exp(tf.sub(l, m)), 1, true)), m) as tf.Tensor2D; // [N, 1]
+    };
+    const lseAll = rowLse(tok);
+    const member = clusters === null || rowCluster === null ? null : tf.equal(tf.tensor2d(clusters.clusterOf, [1, vocab], "int32"), tf.tensor2d(rowCluster, [N, 1], "int32")); // [N, V]
+    const lseC = member === null ? lseAll : rowLse(tf.where(member, tok, tf.fill([N, vocab], NON_MEMBER)) as tf.Tensor2D);
+    const lx = tf.sum(tf.mul(tok, onehot), 1, true);
+    save([tok, lseAll, lseC, onehot, ...(member === null ? [] : [member])]);
+    return {
+      value: tf.concat([lseAll, lseC, lx], 1) as tf.Tensor2D,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [st, sAll, sC, oh, mem] = saved;
+        const [d0, d1, d2] = tf.split(dy, 3, 1);
+        let g = tf.add(tf.mul(tf.exp(tf.sub(st, sAll)), mem === undefined ? tf.add(d0, d1) : d0), tf.mul(oh, d2));
+        if (mem !== undefined) g = tf.add(g, tf.where(mem, tf.mul(tf.exp(tf.sub(st, sC)), d1), tf.zerosLike(st)));
+        return [W === vocab ? g : tf.pad(g, [[0, 0], [0, W - vocab]])];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(logits) as tf.Tensor2D;
+}
+
+/** Σ x² of a float32 tensor in one native pass (double accumulation), or null when the native kernels are not active. */
+export function nativeSumSquares(x: tf.Tensor): number | null {
+  const addon = activeAddon();
+  if (addon === null) return null;
+  const v = f32Values(x);
+  return v === null ? null : addon.sumSquares(v.length === x.size ? v : v.subarray(0, x.size));
+}
+
+/** Scalars of one AdamW update (float64 here; the kernel rounds each to float32 like the tfjs ops do). */
+export interface AdamWScalars {
+  /** Gradient multiplier (clip factor x micro-batch average). */
+  gradScale: number;
+  /** Decoupled decay factor 1 − lr·wd (1: no decay). */
+  decay: number;
+  beta1: number;
+  beta2: number;
+  /** sqrt(1 − beta2^t). */
+  sqrtBc2: number;
+  eps: number;
+  /** lr / (1 − beta1^t). */
+  stepSize: number;
+}
+
+const ownedByAdamW = new WeakSet<object>();
+
+/** The variable's float32 array, first copied so that only this variable owns it (in-place updates never alias). */
+function ownValues(value: tf.Variable): Float32Array | null {
+  if (value.dtype !== "float32") return null;
+  if (!ownedByAdamW.has(value.dataId)) {
+    const copy = tf.tidy(() => tf.add(value, tf.scalar(0)));
+    value.assign(copy);
+    copy.dispose();
+    ownedByAdamW.add(value.dataId);
+  }
+  const v = f32Values(value);
+  return v !== null && v.length === value.size ? v : null;
+}
+
+/**
+ * One in-place AdamW update of `param` and its moments `m`, `v` from `grad` on the native backend:
+ * `g = grad·gradScale; m = b1·m + (1 − b1)·g; v = b2·v + (1 − b2)·g²; p = p·decay − stepSize·m/(sqrt(v)/sqrtBc2 + eps)`
+ * (src/train/optimizer.ts's tfjs ops, in the same float32 order). Returns false (nothing changed) off native.
+ */
+export function nativeAdamW(param: tf.Variable, m: tf.Variable, v: tf.Variable, grad: tf.Tensor, s: AdamWScalars): boolean {
+  const addon = activeAddon();
+  if (addon === null || grad.dtype !== "float32" || grad.size !== param.size) return false;
+  const gv = f32Values(grad);
+  if (gv === null || gv.length !== grad.size) return false;
+  const pv = ownValues(param);
+  const mv = ownValues(m);
+  const vv = ownValues(v);
+  if (pv === null || mv === null || vv === null) return false;
+  addon.adamw(pv, mv, vv, gv, s.gradScale, s.decay, s.beta1, 1 - s.beta1, s.beta2, 1 - s.beta2, s.sqrtBc2, s.eps, s.stepSize);
+  return true;
+}
