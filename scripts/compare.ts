@@ -1,103 +1,123 @@
-// `npm run compare`: MDLM vs HDLM vs GIDD+ at equal training tokens, 2 seeds each, plus the AR reference scorer, on the
-// bundled OpenWebText subset and WikiText-2; prints a markdown table and writes out/compare/results.{json,md}.
+// `npm run compare`: AR vs MDLM vs HDLM vs GIDD+ at equal training tokens, 2 seeds each, plus the unigram row, on the
+// bundled OpenWebText subset (validation and held-out splits) and WikiText-2; prints the tables and writes
+// <out>/results.{json,md}. Resumable run by run: finished runs are <out>/rows/*.json, unfinished ones resume from
+// their checkpoint in <out>/runs/, so rerunning the same command after an interruption continues where it stopped.
 //
-// Usage: npm run compare -- [--smoke] [--steps N] [--ref-steps N] [--seeds 0,1] [--out DIR]
-//   --smoke        tiny sizes (seconds; what the tests run)
-//   --steps N      training updates per diffusion run (default 300)
-//   --ref-steps N  training updates of the AR reference scorer (default: steps)
-//   --seeds a,b    seeds (default 0,1)
-//   --out DIR      output folder (default out/compare)
+// Usage: npm run compare -- [--size smoke|small|full] [--smoke] [--steps N] [--seeds 0,1] [--out DIR] [--methods ar,mdlm,hdlm,gidd] [--lr X]
 import * as fs from "fs";
 import * as path from "path";
+import { parseArgs } from "node:util";
 import { initEngine, describeEngine } from "../src/engine";
 import { openCorpus, openWikiText } from "../src/data";
-import { runComparison, type CompareMethod, type RunSettings } from "../src/experiments";
+import { runGrid, gridMarkdown, differencesMarkdown, type GridMethod, type GridEvalSettings, type RunSettings } from "../src/experiments";
 
-interface Args {
-  smoke: boolean;
-  steps: number | null;
-  refSteps: number | null;
-  seeds: number[];
-  out: string;
+type Size = "smoke" | "small" | "full";
+const METHOD_KEYS = ["ar", "mdlm", "hdlm", "gidd"] as const;
+
+interface Sizes {
+  vocab: number;
+  seqLen: number;
+  numClusters: number;
+  run: RunSettings;
+  eval: GridEvalSettings;
 }
 
-function parseArgs(argv: string[]): Args {
-  const a: Args = { smoke: false, steps: null, refSteps: null, seeds: [0, 1], out: path.join("out", "compare") };
-  const int = (flag: string, v: string | undefined): number => {
-    const n = Number(v);
-    if (v === undefined || !Number.isInteger(n) || n < 1) throw new Error(`${flag} needs a positive integer, got ${v ?? "nothing"}`);
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const f = argv[i];
-    if (f === "--smoke") a.smoke = true;
-    else if (f === "--steps") a.steps = int(f, argv[++i]);
-    else if (f === "--ref-steps") a.refSteps = int(f, argv[++i]);
-    else if (f === "--seeds") {
-      const v = argv[++i] ?? "";
-      a.seeds = v.split(",").map((s) => Number(s));
-      if (a.seeds.length === 0 || a.seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new Error(`--seeds needs comma-separated integers >= 0, got ${v}`);
-    } else if (f === "--out") {
-      const v = argv[++i];
-      if (v === undefined) throw new Error("--out needs a folder");
-      a.out = v;
-    } else throw new Error(`unknown argument ${f} (known: --smoke, --steps N, --ref-steps N, --seeds a,b, --out DIR)`);
-  }
-  return a;
-}
-
-/** Sizes: `full` finishes in about 25 minutes on 2 shared cores (see README), `smoke` in seconds. */
-function sizes(args: Args) {
-  if (args.smoke) {
-    const steps = args.steps ?? 4;
+/** The three sizes: `smoke` (seconds, what the tests run), `small` (minutes; notebook 02), `full` (hours; the README table). */
+function sizes(size: Size, steps: number | null, lr: number | null): Sizes {
+  if (size === "smoke") {
     return {
       vocab: 256, seqLen: 16, numClusters: 8,
-      run: { preset: "tiny", steps, batchSize: 4, optim: { lr: 3e-3 } } as RunSettings,
-      reference: { steps: args.refSteps ?? steps, batchSize: 4 } as RunSettings,
-      eval: { batchSize: 8, owtBatches: 2, wikiBatches: 2, samples: 4, sampleSteps: 4 },
+      run: { preset: "tiny", steps: steps ?? 4, batchSize: 4, optim: { lr: lr ?? 3e-3 } },
+      eval: { batchSize: 8, strata: 2, maxRows: 16, samples: 2, sampleSteps: 4, seed: 0, curveEvery: 2, curveBatches: 1 },
     };
   }
-  const steps = args.steps ?? 300;
+  if (size === "small") {
+    return {
+      vocab: 2048, seqLen: 64, numClusters: 32,
+      run: { preset: "cpu", model: { hidden: 64, layers: 2, heads: 4, condDim: 64 }, steps: steps ?? 400, batchSize: 16, optim: { lr: lr ?? 3e-3 } },
+      eval: { batchSize: 32, strata: 16, maxRows: 256, samples: 8, sampleSteps: 32, seed: 0, curveEvery: 100, curveBatches: 2 },
+    };
+  }
   return {
-    vocab: 1024, seqLen: 64, numClusters: 32,
-    run: { preset: "cpu", model: { hidden: 64, layers: 2, heads: 4, condDim: 64 }, steps, batchSize: 8, optim: { lr: 1e-2 } } as RunSettings,
-    reference: { steps: args.refSteps ?? steps, batchSize: 8, optim: { lr: 3e-3 } } as RunSettings,
-    eval: { batchSize: 32, owtBatches: 4, wikiBatches: 4, samples: 16, sampleSteps: 32 },
+    vocab: 8192, seqLen: 128, numClusters: 64,
+    run: { preset: "cpu", model: { hidden: 128, layers: 4, heads: 4, condDim: 128 }, steps: steps ?? 2500, batchSize: 16, optim: { lr: lr ?? 1e-3 } },
+    eval: { batchSize: 32, strata: 16, maxRows: 1024, samples: 16, sampleSteps: 64, seed: 0, curveEvery: 250, curveBatches: 8 },
   };
+}
+
+function methodsFor(keys: readonly string[], s: Sizes): GridMethod[] {
+  const all: Record<(typeof METHOD_KEYS)[number], GridMethod> = {
+    ar: { name: "AR", objective: { kind: "ar" } },
+    mdlm: { name: "MDLM", objective: { kind: "mdlm" } },
+    hdlm: { name: `HDLM (n=${s.numClusters}, gamma=1)`, objective: { kind: "hdlm", numClusters: s.numClusters, gamma: 1 } },
+    gidd: { name: "GIDD+ (pu=0.1)", objective: { kind: "gidd", pu: 0.1, lossWeighting: "dynamic" } },
+  };
+  return keys.map((k) => {
+    if (!(METHOD_KEYS as readonly string[]).includes(k)) throw new Error(`--methods: unknown method '${k}' (known: ${METHOD_KEYS.join(", ")})`);
+    return all[k as (typeof METHOD_KEYS)[number]];
+  });
+}
+
+function positiveInt(flag: string, v: string | undefined): number | null {
+  if (v === undefined) return null;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${flag} needs a positive integer, got ${v}`);
+  return n;
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: {
+      size: { type: "string" }, smoke: { type: "boolean" }, steps: { type: "string" }, seeds: { type: "string" },
+      out: { type: "string" }, methods: { type: "string" }, lr: { type: "string" },
+    },
+    strict: true,
+  });
+  const size = (values.smoke ? "smoke" : values.size ?? "full") as Size;
+  if (!["smoke", "small", "full"].includes(size)) throw new Error(`--size must be smoke, small or full, got ${size}`);
+  const steps = positiveInt("steps", values.steps);
+  const lr = values.lr === undefined ? null : Number(values.lr);
+  if (lr !== null && !(lr > 0)) throw new Error(`--lr needs a positive number, got ${values.lr}`);
+  const seeds = (values.seeds ?? "0,1").split(",").map(Number);
+  if (seeds.some((x) => !Number.isInteger(x) || x < 0)) throw new Error(`--seeds needs comma-separated integers >= 0, got ${values.seeds}`);
+  const out = values.out ?? path.join("out", "compare", size);
+  const s = sizes(size, steps, lr);
+  const methods = methodsFor((values.methods ?? METHOD_KEYS.join(",")).split(","), s);
+
   const engine = await initEngine();
   const log = (m: string) => process.stderr.write(`compare: ${m}\n`);
   const engineName = `${engine.backend} backend, ${engine.threads} threads`;
   log(describeEngine(engine));
-  const s = sizes(args);
-  const corpus = await openCorpus({ seqLen: s.seqLen, compactVocab: s.vocab, onProgress: null });
+  const corpus = await openCorpus({ seqLen: s.seqLen, compactVocab: s.vocab, heldoutFraction: 0.05, onProgress: null });
   const wikitext = await openWikiText({ seqLen: s.seqLen, vocab: corpus.compactVocab, onProgress: null });
-  const methods: CompareMethod[] = [
-    { name: "MDLM", objective: { kind: "mdlm" } },
-    { name: `HDLM (n=${s.numClusters}, gamma=1)`, objective: { kind: "hdlm", numClusters: s.numClusters, gamma: 1 } },
-    { name: "GIDD+ (pu=0.1)", objective: { kind: "gidd", pu: 0.1, lossWeighting: "dynamic" } },
-  ];
   const t0 = Date.now();
-  const result = runComparison({ corpus, wikitext, methods, seeds: args.seeds, run: s.run, reference: s.reference, eval: s.eval, log });
+  const result = await runGrid({ corpus, wikitext, methods, seeds, run: s.run, eval: s.eval, outDir: out, log, progress: process.stderr.isTTY });
   const seconds = (Date.now() - t0) / 1000;
+  const trainSeconds = result.rows.reduce((a, r) => a + r.trainSeconds, 0);
   const command = `npm run compare --${process.argv.slice(2).map((a) => ` ${a}`).join("")}`;
-  const meta = { ...result.meta, command, engine: engineName, wallSeconds: seconds };
+  const st = corpus.stats();
+  const m0 = result.rows.find((r) => r.kind !== "unigram");
   const md = [
-    result.markdown,
+    gridMarkdown(result),
     "",
-    `Measured with \`${command}\` (${seconds.toFixed(0)} s wall, ${engineName}).`,
-    `Data: ${String(result.meta.data)}. Each run: ${result.meta.steps} steps x ${result.meta.batchSize} x ${result.meta.seqLen} tokens; AR reference: ${String(result.meta.referenceSteps)} steps.`,
-    `PPL bounds: exp(unclipped ELBO), ${String((result.meta.owt as { estimator: string }).estimator)}; OWT validation ${String((result.meta.owt as { tokens: number }).tokens)} tokens, WikiText-2 valid ${String((result.meta.wikitext as { tokens: number }).tokens)} tokens. The AR row is its exact NLL PPL.`,
-    `Gen PPL: ${String(result.meta.genPpl)}. Entropy: mean unigram entropy of a sample.`,
+    "Paired differences (same tokens, same t and z_t seeds; seed i against seed i), called a difference only beyond 2 SE:",
+    "",
+    differencesMarkdown(result),
+    "",
+    `Measured with \`${command}\` (${engineName}; this invocation ${seconds.toFixed(0)} s wall, trained ${result.trained.length} of ${result.rows.length - 1} runs; training time of all runs ${trainSeconds.toFixed(0)} s).`,
+    `Data: bundled OpenWebText subset, ${st.train.documents} train / ${st.validation.documents} validation / ${st.heldout.documents} held-out documents (split by text hash), compact vocabulary of ${corpus.vocabSize} ids (${((st.compactCoverage ?? 1) * 100).toFixed(1)}% of training tokens in-vocabulary).`,
+    `Each run: ${s.run.steps} steps x ${s.run.batchSize} x ${s.seqLen} tokens${m0 ? ` (${m0.trainTokens.toLocaleString("en-US")} tokens)` : ""}, model ${JSON.stringify(s.run.model ?? {})} on preset ${s.run.preset}, lr ${s.run.optim?.lr}.`,
+    `Scored tokens: ${result.sets.map((x) => `${x.label} ${x.tokens.toLocaleString("en-US")} tokens in ${x.rows} rows (${(x.unkFraction * 100).toFixed(1)}% UNK)`).join("; ")}. OWT sets are every token of every document of the split (framed BOS + text + EOS) in consecutive ${s.seqLen}-token windows${s.eval.maxRows > 0 ? `, at most ${s.eval.maxRows} rows per set` : ""}; WikiText-2 is packed rows.`,
+    `Estimators: diffusion rows are the unclipped ELBO with ${s.eval.strata} t strata per sequence (an upper bound on NLL); AR rows are the exact NLL with each row's first token scored by the unigram model; the unigram row is add-0.5 training-split frequencies. SE: over rows, combined with the spread over seeds.`,
+    `Gen PPL: ${s.eval.samples} samples x ${s.seqLen} tokens per run, ${s.eval.sampleSteps} sampler steps, framing tokens dropped, scored by the first AR run (trained here; not gpt2-large).`,
   ].join("\n");
-  fs.mkdirSync(args.out, { recursive: true });
-  fs.writeFileSync(path.join(args.out, "results.json"), JSON.stringify({ meta, rows: result.rows, summary: result.summary, samples: result.samples }, null, 2) + "\n");
-  fs.writeFileSync(path.join(args.out, "results.md"), md + "\n");
+  fs.mkdirSync(out, { recursive: true });
+  const meta = { command, engine: engineName, wallSeconds: seconds, trainSeconds, size, sizes: s, seeds, methods, sets: result.sets, corpus: { train: st.train, validation: st.validation, heldout: st.heldout, coverage: st.compactCoverage } };
+  fs.writeFileSync(path.join(out, "results.json"), JSON.stringify({ meta, rows: result.rows }) + "\n");
+  fs.writeFileSync(path.join(out, "results.md"), md + "\n");
   process.stdout.write(md + "\n");
-  log(`wrote ${path.join(args.out, "results.json")} and results.md`);
+  log(`wrote ${path.join(out, "results.json")} and results.md`);
 }
 
 main().catch((e: unknown) => {

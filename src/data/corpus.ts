@@ -6,7 +6,7 @@ import { SeededRng, toSeededRng } from "../processes/rng";
 import { buildCompactVocab, CompactVocab, countTokens, loadCompactVocab, saveCompactVocab } from "./compact-vocab";
 import { GPT2_EOT, gpt2Tokenizer } from "./gpt2";
 import { ProgressHook, progressPrinter } from "./progress";
-import { TokenBatch, cropBatch, Framing, packDocuments, stackRows } from "./sequences";
+import { TokenBatch, cropBatch, Framing, packDocuments, stackRows, windowBatches } from "./sequences";
 import { splitOf } from "./split";
 import { CacheSource, loadOrBuildTokenCache, TokenCache } from "./token-cache";
 import type { WikiTextOptions } from "./wikitext";
@@ -18,7 +18,7 @@ export const DEFAULT_OWT_PATH = path.join(REPO_ROOT, "data", "openwebtext");
 /** Where caches go unless told otherwise (`.cache/` is git-ignored). */
 export const DEFAULT_CACHE_DIR = path.join(REPO_ROOT, ".cache", "data");
 
-export type SplitName = "train" | "validation";
+export type SplitName = "train" | "validation" | "heldout";
 
 export interface CorpusOptions {
   /** Data files or folders (default: the bundled data/openwebtext). */
@@ -38,6 +38,11 @@ export interface CorpusOptions {
   validationFraction?: number;
   /** Seed of the split hash (default 0). */
   splitSeed?: number;
+  /**
+   * Fraction of documents set aside as a held-out split (default 0), the band after the validation band of the same
+   * hash: never trained on and never used for any choice; scored once at the end (`windows("heldout", B)`).
+   */
+  heldoutFraction?: number;
   wikitext?: WikiTextOptions;
   /** Tokenization progress hook (default: a printer on stderr); `null` for silence. */
   onProgress?: ProgressHook | null;
@@ -49,6 +54,7 @@ export interface CorpusStats {
   chars: number;
   train: { documents: number; tokens: number };
   validation: { documents: number; tokens: number };
+  heldout: { documents: number; tokens: number };
   sources: CacheSource[];
   cacheDir: string;
   /** Whether this open tokenized (false: loaded from the cache). */
@@ -75,6 +81,8 @@ export interface Corpus {
   batches(batchSize: number, rng: number | SeededRng): Generator<TokenBatch, never, void>;
   /** All validation documents once, in order (crops use a fixed `seed`); the last batch may be smaller. */
   validation(batchSize: number, seed?: number): Generator<TokenBatch, void, void>;
+  /** Every token of every document of `split` exactly once, as consecutive L-windows of the framed documents. */
+  windows(split: SplitName, batchSize: number): Generator<TokenBatch, void, void>;
   encode(text: string): Int32Array;
   decode(ids: ArrayLike<number>): string;
   stats(): CorpusStats;
@@ -108,6 +116,7 @@ export async function openCorpus(options: CorpusOptions): Promise<Corpus> {
   if (split !== "train" && split !== "validation") throw new Error(`split must be "train" or "validation", got ${String(split)}`);
   const validationFraction = options.validationFraction ?? 0.05;
   const splitSeed = options.splitSeed ?? 0;
+  const heldoutFraction = options.heldoutFraction ?? 0;
   const cacheDir = options.cacheDir ?? DEFAULT_CACHE_DIR;
   const { cache, built } = await loadOrBuildTokenCache({
     paths: options.paths ?? [DEFAULT_OWT_PATH],
@@ -117,8 +126,9 @@ export async function openCorpus(options: CorpusOptions): Promise<Corpus> {
     onProgress: options.onProgress === null ? undefined : options.onProgress ?? progressPrinter(),
   });
   const n = cache.header.documents;
-  const isVal = new Uint8Array(n);
-  for (let i = 0; i < n; i++) isVal[i] = splitOf(cache.docHashes[i], validationFraction, splitSeed) === "validation" ? 1 : 0;
+  const isVal = new Uint8Array(n); // 0 train, 1 validation, 2 held-out
+  const code = { train: 0, validation: 1, heldout: 2 } as const;
+  for (let i = 0; i < n; i++) isVal[i] = code[splitOf(cache.docHashes[i], validationFraction, splitSeed, heldoutFraction)];
   const splitDocs = (want: number): Int32Array => {
     const out: number[] = [];
     for (let i = 0; i < n; i++) if (isVal[i] === want) out.push(i);
@@ -126,11 +136,12 @@ export async function openCorpus(options: CorpusOptions): Promise<Corpus> {
   };
   const trainDocs = splitDocs(0);
   const valDocs = splitDocs(1);
+  const heldDocs = splitDocs(2);
 
   let vocab = options.vocab;
   let coverage: number | undefined;
   if (options.compactVocab !== undefined && vocab === undefined) {
-    const file = path.join(cache.dir, `compact-vocab-${options.compactVocab}-split${splitSeed}-${validationFraction}.json`);
+    const file = path.join(cache.dir, `compact-vocab-${options.compactVocab}-split${splitSeed}-${validationFraction}${heldoutFraction > 0 ? `-heldout${heldoutFraction}` : ""}.json`);
     if (fs.existsSync(file)) vocab = loadCompactVocab(file);
     else {
       vocab = buildCompactVocab(countTokens(cache.tokens, cache.offsets, trainDocs), options.compactVocab);
@@ -165,7 +176,7 @@ export async function openCorpus(options: CorpusOptions): Promise<Corpus> {
     framing,
     compactVocab: vocab,
     cache,
-    documents: (s) => (s === "train" ? trainDocs.slice() : valDocs.slice()),
+    documents: (s) => (s === "train" ? trainDocs : s === "validation" ? valDocs : heldDocs).slice(),
     documentTokens: docTokens,
     *batches(batchSize, rngOrSeed) {
       checkBatchSize(batchSize);
@@ -208,6 +219,11 @@ export async function openCorpus(options: CorpusOptions): Promise<Corpus> {
         yield cropBatch(Array.from(valDocs.subarray(s, s + batchSize), docTokens), framing, seqLen, rng);
       }
     },
+    *windows(s, batchSize) {
+      const docs = s === "train" ? trainDocs : s === "validation" ? valDocs : s === "heldout" ? heldDocs : null;
+      if (docs === null) throw new Error(`split must be "train", "validation" or "heldout", got ${String(s)}`);
+      yield* windowBatches(Array.from(docs, docTokens), framing, seqLen, batchSize);
+    },
     encode(text) {
       const ids = gpt2Tokenizer.encode(text);
       return vocab ? vocab.encode(ids) : Int32Array.from(ids);
@@ -222,6 +238,7 @@ export async function openCorpus(options: CorpusOptions): Promise<Corpus> {
         chars: cache.header.chars,
         train: { documents: trainDocs.length, tokens: tokensOf(trainDocs) },
         validation: { documents: valDocs.length, tokens: tokensOf(valDocs) },
+        heldout: { documents: heldDocs.length, tokens: tokensOf(heldDocs) },
         sources: cache.header.sources,
         cacheDir: cache.dir,
         builtCache: built,

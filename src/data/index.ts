@@ -14,9 +14,9 @@ export { GPT2_EOT, GPT2_VOCAB_SIZE, gpt2Encode, gpt2Decode, gpt2Tokenizer } from
 export type { TextTokenizer } from "./gpt2";
 export { ProgressTracker, progressPrinter, formatProgress } from "./progress";
 export type { TokenizeProgress, ProgressHook } from "./progress";
-export { cropDocumentInto, cropBatch, packDocuments, stackRows } from "./sequences";
+export { cropDocumentInto, cropBatch, packDocuments, stackRows, documentWindows, windowBatches } from "./sequences";
 export type { TokenBatch, Framing } from "./sequences";
-export { textHash32, splitOf, codePointCount } from "./split";
+export { textHash32, splitOf, splitValue, codePointCount } from "./split";
 export {
   TOKEN_CACHE_FORMAT,
   TOKEN_CACHE_VERSION,

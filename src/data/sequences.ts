@@ -99,3 +99,46 @@ export function stackRows(rows: readonly Int32Array[], seqLen: number): TokenBat
   }
   return { tokens, mask: new Int32Array(B * seqLen).fill(1), batchSize: B, seqLen };
 }
+
+/**
+ * Every token of the framed document (BOS + tokens + EOS) exactly once, as consecutive non-overlapping windows of
+ * L (the last one padded with mask 0): evaluation over a whole split, not one crop per document.
+ */
+export function* documentWindows(doc: ArrayLike<number>, framing: Framing, seqLen: number): Generator<{ tokens: Int32Array; mask: Int32Array }> {
+  checkSeqLen(seqLen, 2);
+  const framed = doc.length + 2;
+  for (let s = 0; s < framed; s += seqLen) {
+    const tokens = new Int32Array(seqLen).fill(framing.pad);
+    const mask = new Int32Array(seqLen);
+    for (let i = 0; i < seqLen && s + i < framed; i++) {
+      const j = s + i;
+      tokens[i] = j === 0 ? framing.bos : j === framed - 1 ? framing.eos : doc[j - 1];
+      mask[i] = 1;
+    }
+    yield { tokens, mask };
+  }
+}
+
+/** {@link documentWindows} of every document, in order, batched by `batchSize` rows (the last batch may be smaller). */
+export function* windowBatches(docs: Iterable<ArrayLike<number>>, framing: Framing, seqLen: number, batchSize: number): Generator<TokenBatch> {
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be an integer >= 1, got ${batchSize}`);
+  let rows: { tokens: Int32Array; mask: Int32Array }[] = [];
+  const flush = (): TokenBatch => {
+    const B = rows.length;
+    const tokens = new Int32Array(B * seqLen);
+    const mask = new Int32Array(B * seqLen);
+    rows.forEach((r, b) => {
+      tokens.set(r.tokens, b * seqLen);
+      mask.set(r.mask, b * seqLen);
+    });
+    rows = [];
+    return { tokens, mask, batchSize: B, seqLen };
+  };
+  for (const d of docs) {
+    for (const w of documentWindows(d, framing, seqLen)) {
+      rows.push(w);
+      if (rows.length === batchSize) yield flush();
+    }
+  }
+  if (rows.length > 0) yield flush();
+}

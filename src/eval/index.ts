@@ -5,3 +5,8 @@ export type { ElboScorer, EvalModel, EvalBatch, ValidPplOptions, ValidPplResult 
 export { arScorer, generativePpl } from "./gen-ppl";
 export type { SequenceScorer, ArScorerOptions, GenPplResult } from "./gen-ppl";
 export { tokenEntropy, unigramEntropy } from "./entropy";
+export { concatRows, ratioWithError, summarizeRows, pairedDifference, verdict } from "./row-scores";
+export type { RowScores, BoundSummary } from "./row-scores";
+export { UnigramModel } from "./unigram";
+export { arRows } from "./ar-rows";
+export type { CausalLogits } from "./ar-rows";

@@ -1,5 +1,6 @@
 // Validation perplexity as an upper bound (hdlm.md §7.1): exp of the unclipped per-token ELBO, estimated by Monte
-// Carlo over low-discrepancy t draws (the reference) or by a deterministic K-midpoint t quadrature with seeded z_t.
+// Carlo over low-discrepancy t draws (the reference), K strata of t per sequence, or a K-midpoint t quadrature,
+// with seeded z_t; per-sequence sums give standard errors and paired differences.
 import { tf } from "../engine/tf";
 import { SeededRng } from "../processes/rng";
 import { ClusterLayout } from "../processes/cluster-layout";
@@ -12,6 +13,7 @@ import { GiddSchedule } from "../schedules/gidd";
 import { giddElbo } from "../losses/gidd";
 import { hdlmLoss } from "../losses/hdlm";
 import { mdlmLoss } from "../losses/mdlm";
+import { RowScores, concatRows, summarizeRows } from "./row-scores";
 
 /** One diffusion objective's likelihood bound, as evaluation needs it (HDLM, MDLM, ...). */
 export interface ElboScorer {
@@ -88,13 +90,16 @@ export interface EvalBatch {
 
 /** Options of {@link validationPpl}. */
 export interface ValidPplOptions {
-  /** 'monte-carlo' (the reference's estimator, default) or the deterministic 'quadrature'. */
-  estimator?: "monte-carlo" | "quadrature";
+  /**
+   * 'monte-carlo' (the reference's estimator, default), 'stratified' (K strata of t per sequence, one uniform offset
+   * per sequence: unbiased, low variance) or the deterministic-t 'quadrature' (K midpoints).
+   */
+  estimator?: "monte-carlo" | "stratified" | "quadrature";
   /** Monte Carlo: t draws per batch, each one low-discrepancy set of B times and one z_t (default 1, the reference). */
   tDraws?: number;
   /** Monte Carlo: how the B times of a draw are spread (default TimeSampler.hdlm(): shared offset, eps = 1e-4). */
   timeSampler?: TimeSampler;
-  /** Quadrature: K midpoints (k + 1/2)/K of equal t bins (default 128, as GIDD's likelihood.py). */
+  /** Quadrature: K midpoints (k + 1/2)/K of equal t bins (default 128, as GIDD's likelihood.py); stratified: K strata (default 16). */
   quadraturePoints?: number;
   /** Seed of every t and z_t draw (default 0): the quadrature with a fixed seed is deterministic. */
   seed?: number;
@@ -108,81 +113,85 @@ export interface ValidPplResult {
   ppl: number;
   /** Mean unclipped ELBO in nats per token (pooled: Σ ELBO / Σ tokens over all draws). */
   elbo: number;
-  /** Standard error of `elbo` over the (batch, t draw) units (0 with a single unit). */
+  /** Standard error of `elbo` over sequences (ratio estimator; 0 with a single sequence). */
   stdError: number;
   /** Non-padding tokens scored (each counted once, not once per draw). */
   tokens: number;
   batches: number;
-  /** E.g. "monte-carlo, 1 low-discrepancy t draw per batch, seed 0" or "quadrature, K = 128 midpoints, seed 0". */
+  /** Per sequence: ELBO summed over its tokens (mean over the t draws) and its token count, in batch order. */
+  rows: RowScores;
+  /** E.g. "monte-carlo, 1 low-discrepancy t draw per batch, seed 0" or "stratified, 16 t strata per sequence, seed 0". */
   estimator: string;
   /** The objective's name. */
   scorer: string;
 }
 
+/** Endpoint margin of the stratified estimator's times: t in [eps, 1 − eps] as the HDLM/GIDD time sampler. */
+const STRATIFIED_EPS = 1e-4;
+
 /**
  * Validation perplexity bound (hdlm.md §7.1): for every batch, draw t (Monte Carlo: the low-discrepancy sampler,
- * `tDraws` times; quadrature: all sequences at each midpoint t_k), draw z_t with a seeded generator, and average the
- * unclipped per-token ELBO; PPL = exp(mean ELBO). Works for any objective given as an {@link ElboScorer}.
+ * `tDraws` times; stratified: for each of K strata one t per sequence in ((k + u_b)/K), u_b uniform per sequence;
+ * quadrature: all sequences at each midpoint t_k), draw z_t with a seeded generator, and average the unclipped
+ * ELBO; PPL = exp(mean ELBO per token). Works for any objective given as an {@link ElboScorer}. The per-sequence
+ * sums (`rows`) give the standard error and paired differences between models scored with the same seed.
  */
 export function validationPpl(model: EvalModel, scorer: ElboScorer, batches: Iterable<EvalBatch>, options: ValidPplOptions = {}): ValidPplResult {
   const estimator = options.estimator ?? "monte-carlo";
-  if (estimator !== "monte-carlo" && estimator !== "quadrature") throw new RangeError(`estimator must be 'monte-carlo' or 'quadrature', got '${estimator}'`);
+  if (estimator !== "monte-carlo" && estimator !== "quadrature" && estimator !== "stratified") {
+    throw new RangeError(`estimator must be 'monte-carlo', 'stratified' or 'quadrature', got '${estimator}'`);
+  }
   const draws = options.tDraws ?? 1;
   if (!Number.isInteger(draws) || draws < 1) throw new RangeError(`tDraws must be a positive integer, got ${draws}`);
-  const K = options.quadraturePoints ?? 128;
+  const K = options.quadraturePoints ?? (estimator === "stratified" ? 16 : 128);
   if (!Number.isInteger(K) || K < 1) throw new RangeError(`quadraturePoints must be a positive integer, got ${K}`);
   const seed = options.seed ?? 0;
   const sampler = options.timeSampler ?? TimeSampler.hdlm();
   const rng = new SeededRng(seed);
-  let sum = 0, tokens = 0, nb = 0;
-  const units: Array<{ sum: number; tokens: number }> = [];
+  let nb = 0;
+  const parts: RowScores[] = [];
   for (const batch of batches) {
     if (options.maxBatches !== undefined && nb >= options.maxBatches) break;
     const { batchSize: B, seqLen: L } = batch;
     if (batch.tokens.length !== B * L || batch.mask.length !== B * L) throw new RangeError(`batch ${nb}: tokens and mask must have batchSize * seqLen = ${B * L} entries`);
-    let count = 0;
-    for (let i = 0; i < B * L; i++) if (batch.mask[i] !== 0) count++;
-    if (count === 0) continue;
+    const counts = new Float64Array(B);
+    for (let i = 0; i < B * L; i++) if (batch.mask[i] !== 0) counts[Math.floor(i / L)]++;
+    if (counts.every((c) => c === 0)) continue;
     const x = tf.tensor2d(batch.tokens, [B, L], "int32");
     const pad = tf.tensor2d(Float32Array.from(batch.mask), [B, L], "float32");
     try {
       const times: Float64Array[] = [];
       if (estimator === "monte-carlo") for (let r = 0; r < draws; r++) times.push(sampler.sample(B, rng));
-      else for (let k = 0; k < K; k++) times.push(new Float64Array(B).fill((k + 0.5) / K));
-      let batchSum = 0;
+      else if (estimator === "quadrature") for (let k = 0; k < K; k++) times.push(new Float64Array(B).fill((k + 0.5) / K));
+      else {
+        const offset = Float64Array.from({ length: B }, () => rng.uniform());
+        for (let k = 0; k < K; k++) times.push(offset.map((u) => STRATIFIED_EPS + (1 - 2 * STRATIFIED_EPS) * ((k + u) / K)));
+      }
+      const nats = new Float64Array(B);
       for (const tv of times) {
-        const s = tf.tidy(() => {
+        const perRow = tf.tidy(() => {
           const t = tf.tensor1d(Float32Array.from(tv), "float32");
           const z = scorer.noise(x, t, rng);
           const logits = model(z, t, pad);
-          return tf.sum(scorer.elbo(logits, x, z, t, pad)).dataSync()[0];
+          return tf.sum(scorer.elbo(logits, x, z, t, pad), 1).dataSync();
         });
-        if (estimator === "monte-carlo") units.push({ sum: s, tokens: count });
-        batchSum += s;
+        for (let b = 0; b < B; b++) nats[b] += perRow[b] / times.length;
       }
-      if (estimator === "quadrature") units.push({ sum: batchSum / K, tokens: count });
-      sum += batchSum / times.length;
-      tokens += count;
+      parts.push({ nats, tokens: counts });
       nb++;
     } finally {
       x.dispose();
       pad.dispose();
     }
   }
-  if (tokens === 0) throw new Error("validationPpl: no tokens to score (every batch was empty or all padding)");
-  const elbo = sum / tokens;
-  // Ratio-estimator standard error over units (each unit: one batch at one t draw, or one batch's quadrature).
-  let se = 0;
-  const m = units.length;
-  if (m > 1) {
-    const meanTok = units.reduce((a, u) => a + u.tokens, 0) / m;
-    let v = 0;
-    for (const u of units) v += ((u.sum - elbo * u.tokens) / meanTok) ** 2;
-    se = Math.sqrt(v / (m - 1) / m);
-  }
+  if (parts.length === 0) throw new Error("validationPpl: no tokens to score (every batch was empty or all padding)");
+  const rows = concatRows(parts);
+  const s = summarizeRows(rows);
   const desc =
     estimator === "monte-carlo"
       ? `monte-carlo, ${draws} ${sampler.options.method} t draw${draws > 1 ? "s" : ""} per batch, seed ${seed}`
-      : `quadrature, K = ${K} midpoints, seed ${seed}`;
-  return { ppl: Math.exp(elbo), elbo, stdError: se, tokens, batches: nb, estimator: desc, scorer: scorer.name };
+      : estimator === "quadrature"
+        ? `quadrature, K = ${K} midpoints, seed ${seed}`
+        : `stratified, ${K} t strata per sequence, seed ${seed}`;
+  return { ppl: s.ppl, elbo: s.natsPerToken, stdError: s.stdError, tokens: s.tokens, batches: nb, rows, estimator: desc, scorer: scorer.name };
 }

@@ -4,7 +4,6 @@ export { corpusClusters, clusterCacheKey, tokenFingerprint, resolveClusterSettin
 export type { CorpusClusterOptions, CorpusClusters } from "./clusters";
 export { corpusTokenData, toTrainerBatch } from "./corpus-data";
 export {
-  runComparison,
   runConfig,
   trainModel,
   diffusionTools,
@@ -12,7 +11,9 @@ export {
   diffusionPpl,
   arNll,
   drawSamples,
-  summarizeComparison,
-  comparisonMarkdown,
 } from "./compare";
-export type { CompareConfig, CompareMethod, CompareRow, CompareSummary, ComparisonResult, ObjectiveSpec, RunSettings, TrainedRun } from "./compare";
+export type { CompareMethod, ObjectiveSpec, RunSettings, TrainedRun } from "./compare";
+export { runGrid, runId, gridEvalSets, unigramRow } from "./grid";
+export type { GridConfig, GridMethod, GridEvalSettings, GridRow, GridResult, SetScore, EvalSet } from "./grid";
+export { gridMarkdown, differencesMarkdown, methodScores, methodDifference, combineSeeds, methodOrder } from "./grid-table";
+export type { MethodScore, Difference } from "./grid-table";

@@ -2,7 +2,7 @@
 // MDLM packing (EOS separators, BOS/EOS-framed blocks), and the deterministic hash split.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cropBatch, packDocuments, stackRows, splitOf, textHash32, codePointCount } from "../../src/data";
+import { cropBatch, packDocuments, stackRows, splitOf, textHash32, codePointCount, documentWindows, windowBatches } from "../../src/data";
 import { SeededRng } from "../../src/processes/rng";
 
 const F = { bos: 900, eos: 901, pad: 902 };
@@ -76,4 +76,33 @@ test("split by text hash: deterministic, disjoint, seed-dependent, with the requ
   assert.equal(textHash32("abc"), 0x1a47e90b); // FNV-1a 32 reference value
   assert.throws(() => splitOf(1, 1.5), /validationFraction must be in \[0, 1\], got 1.5/);
   assert.equal(codePointCount("a🙂é"), 3);
+});
+
+test("documentWindows: every framed token exactly once in consecutive windows; windowBatches batches them", () => {
+  const framing = { bos: 9, eos: 9, pad: 0 };
+  const doc = [1, 2, 3, 4, 5];
+  const w = Array.from(documentWindows(doc, framing, 3));
+  assert.deepEqual(w.map((x) => Array.from(x.tokens)), [[9, 1, 2], [3, 4, 5], [9, 0, 0]]);
+  assert.deepEqual(w.map((x) => Array.from(x.mask)), [[1, 1, 1], [1, 1, 1], [1, 0, 0]]);
+  const batches = Array.from(windowBatches([doc, [7]], framing, 3, 2));
+  assert.deepEqual(batches.map((b) => b.batchSize), [2, 2]);
+  let real = 0;
+  for (const b of batches) for (const m of b.mask) real += m;
+  assert.equal(real, doc.length + 2 + 1 + 2);
+  assert.throws(() => Array.from(windowBatches([doc], framing, 3, 0)), /batchSize must be an integer >= 1/);
+});
+
+test("splitOf with a held-out band: the validation band is unchanged, the three splits are disjoint, fractions hold (4 sigma)", () => {
+  const n = 20000;
+  let val = 0, held = 0;
+  for (let i = 0; i < n; i++) {
+    const h = textHash32(`document ${i}`);
+    const s = splitOf(h, 0.05, 0, 0.05);
+    assert.equal(s === "validation", splitOf(h, 0.05, 0) === "validation", "adding a held-out band leaves validation as it was");
+    if (s === "validation") val++;
+    if (s === "heldout") held++;
+  }
+  const sd = Math.sqrt(n * 0.05 * 0.95);
+  assert.ok(Math.abs(val - n * 0.05) < 4 * sd && Math.abs(held - n * 0.05) < 4 * sd, `${val} validation, ${held} held-out of ${n}`);
+  assert.throws(() => splitOf(1, 0.6, 0, 0.5), /heldoutFraction must be in \[0, 1 - validationFraction\]/);
 });

@@ -1,5 +1,5 @@
-// Tests of the comparison grid: the corpus data adapter is deterministic, the summary statistics are right, and a tiny
-// grid (AR reference + MDLM + HDLM + GIDD+, 2 seeds) gives finite PPL bounds, gen PPL and entropy for every row.
+// Tests of the comparison grid: the corpus data adapter is deterministic, and a tiny grid (AR + MDLM + HDLM + GIDD+,
+// 2 seeds, unigram row) scores every run on the same tokens, with gen PPL and entropy, and resumes run by run.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "fs";
@@ -8,13 +8,7 @@ import * as path from "path";
 import { initEngine } from "../../src/engine";
 import { tf } from "../../src/engine/tf";
 import { openCorpus, type Corpus } from "../../src/data";
-import {
-  corpusTokenData,
-  runComparison,
-  summarizeComparison,
-  comparisonMarkdown,
-  type CompareRow,
-} from "../../src/experiments";
+import { corpusTokenData, runGrid, gridMarkdown, differencesMarkdown, type GridMethod, type RunSettings } from "../../src/experiments";
 
 const OWT_SMALL = path.resolve(__dirname, "..", "..", "data", "openwebtext", "owt-subset-003.jsonl.gz");
 let corpus: Corpus | null = null;
@@ -31,19 +25,6 @@ async function smallCorpus(): Promise<Corpus> {
   return corpus;
 }
 
-test("summarizeComparison gives mean and sample std per method; the table has one line per method", () => {
-  const row = (method: string, owtPpl: number): CompareRow => ({
-    method, seed: 0, steps: 1, trainTokens: 10, finalTrainLoss: 1, owtPpl, owtTokens: 1, wikiPpl: 2, wikiTokens: 1, genPpl: 3, entropy: 1, trainSeconds: 0,
-  });
-  const s = summarizeComparison([row("A", 10), row("A", 14), row("B", 5)]);
-  assert.equal(s.length, 2);
-  assert.deepEqual(s[0].owtPpl, [12, Math.sqrt(8)]);
-  assert.deepEqual(s[1].owtPpl, [5, 0]);
-  const md = comparisonMarkdown(s).split("\n");
-  assert.equal(md.length, 4);
-  assert.match(md[2], /^\| A \| 2 \| 10 \| 12\.0 ± 2\.8 \|/);
-});
-
 test("corpusTokenData: batches are pure functions of (seed, index); validation ignores the run seed", async () => {
   const data = corpusTokenData(await smallCorpus());
   const a = data.batch("train", 3, 4, 16, 7);
@@ -55,38 +36,57 @@ test("corpusTokenData: batches are pure functions of (seed, index); validation i
   assert.ok(stream.some((v) => v === -1), "documents are separated by -1 breaks");
 });
 
-test("a tiny grid gives finite numbers for every row and equal training tokens", async () => {
+test("a tiny grid (AR, MDLM, HDLM, GIDD+ x 2 seeds + unigram) scores every run on the same tokens, and a rerun resumes", async () => {
   await initEngine();
   const c = await smallCorpus();
+  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "hdlm-grid-"));
   const before = tf.memory().numTensors;
-  const steps: string[] = [];
-  const r = runComparison({
+  const lines: string[] = [];
+  const config = {
     corpus: c,
     wikitext: c,
     methods: [
+      { name: "AR", objective: { kind: "ar" } },
       { name: "MDLM", objective: { kind: "mdlm" } },
       { name: "HDLM", objective: { kind: "hdlm", numClusters: 4 } },
       { name: "GIDD+", objective: { kind: "gidd" } },
-    ],
+    ] as GridMethod[],
     seeds: [0, 1],
-    run: { preset: "tiny", steps: 2, batchSize: 2 },
-    reference: { steps: 2, batchSize: 2 },
-    eval: { batchSize: 4, owtBatches: 1, wikiBatches: 1, samples: 2, sampleSteps: 2 },
-    onStep: (run) => steps.push(run),
-  });
-  // Every model is disposed; what remains are src/losses/segment.ts's per-cluster-map tables (2 tensors for each
-  // HDLM run's map, cached by design and not freed with the trainer).
+    run: { preset: "tiny", steps: 2, batchSize: 2 } as RunSettings,
+    eval: { batchSize: 4, strata: 2, maxRows: 8, samples: 2, sampleSteps: 2, seed: 0, curveEvery: 1, curveBatches: 1 },
+    outDir,
+    progress: false,
+    onMetrics: (run: string) => lines.push(run),
+  };
+  const r = await runGrid(config);
+  // Models are disposed; what remains are src/losses/segment.ts's cached per-cluster-map tables (2 per HDLM map).
   assert.ok(tf.memory().numTensors - before <= 2 * 2, `tensors grew by ${tf.memory().numTensors - before}`);
-  assert.equal(r.rows.length, 7);
-  assert.equal(steps.length, 14);
+  assert.equal(r.rows.length, 9);
+  assert.equal(r.trained.length, 8);
+  assert.ok(lines.length >= 8 * 2);
+  const tokens = r.rows[0].scores.owt.perRowTokens;
   for (const row of r.rows) {
-    assert.ok(Number.isFinite(row.owtPpl) && row.owtPpl > 1, `${row.method} OWT PPL ${row.owtPpl}`);
-    assert.ok(Number.isFinite(row.wikiPpl) && row.wikiPpl > 1, `${row.method} wiki PPL ${row.wikiPpl}`);
-    if (row.method.startsWith("AR")) continue;
-    assert.ok(Number.isFinite(row.genPpl) && row.genPpl > 1, `${row.method} gen PPL ${row.genPpl}`);
-    assert.ok(Number.isFinite(row.entropy) && row.entropy >= 0 && row.entropy <= Math.log(16) + 1e-9);
+    for (const key of ["owt", "wikitext"]) {
+      const s = row.scores[key];
+      assert.ok(Number.isFinite(s.natsPerToken) && s.natsPerToken > 0 && s.stdError > 0, `${row.id} ${key}: ${JSON.stringify(s.natsPerToken)}`);
+    }
+    assert.deepEqual(row.scores.owt.perRowTokens, tokens, `${row.id}: scored on the same tokens as the unigram row`);
+    if (row.kind === "unigram" || row.kind === "ar") continue;
+    assert.ok(Number.isFinite(row.genPpl) && row.genPpl > 1, `${row.id} gen PPL ${row.genPpl}`);
+    assert.ok(row.entropy >= 0 && row.entropy <= Math.log(16) + 1e-9);
     assert.equal(row.trainTokens, 2 * 2 * 16);
+    assert.equal(row.curve.length, 2, "a curve point per step");
   }
-  assert.equal(r.summary.length, 4);
-  assert.equal(r.markdown.split("\n").length, 6);
+  const md = gridMarkdown(r).split("\n");
+  assert.equal(md.length, 2 + 5);
+  assert.match(md[2], /^\| unigram/);
+  assert.match(differencesMarkdown(r), /MDLM − AR/);
+
+  // A rerun reads the finished rows; a run whose row is missing resumes from its checkpoint to the same scores.
+  fs.rmSync(path.join(outDir, "rows", "mdlm-seed1.json"));
+  const again = await runGrid(config);
+  assert.deepEqual(again.trained, ["mdlm-seed1"]);
+  const a = r.rows.find((x) => x.id === "mdlm-seed1");
+  const b = again.rows.find((x) => x.id === "mdlm-seed1");
+  assert.equal(b?.scores.owt.natsPerToken, a?.scores.owt.natsPerToken);
 });
