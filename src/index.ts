@@ -12,3 +12,6 @@ export * from "./eval";
 export * from "./plot";
 export * from "./notebook";
 export * from "./experiments";
+export * from "./tasks";
+export * from "./temporal";
+export * from "./rl";
