@@ -20,3 +20,5 @@ export {
   REWARD_NAMES,
 } from "./rewards";
 export type { CombinedReward, RewardName, RewardInputs } from "./rewards";
+export { trajectoryReward } from "./trajectory-reward";
+export type { TrajectoryReward } from "./trajectory-reward";

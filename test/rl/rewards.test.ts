@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { combinedReward, computeReward, countdownAccuracyReward, numericAccuracyReward, stabilityFromTse, tseReward, COMBINED_REWARDS, TSE_REWARD_LAMBDA } from "../../src/rl";
+import { trajectoryReward, combinedReward, computeReward, countdownAccuracyReward, numericAccuracyReward, stabilityFromTse, tseReward, COMBINED_REWARDS, TSE_REWARD_LAMBDA } from "../../src/rl";
 
 const close = (a: number, b: number, tol: number, what: string) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b} (tol ${tol})`);
 const grid = Array.from({ length: 101 }, (_, i) => i / 100);
@@ -88,4 +88,18 @@ test("bad reward inputs: one error line naming the field", () => {
   assert.throws(() => stabilityFromTse(1, 1), /^RangeError: steps must be an integer >= 2/);
   assert.throws(() => tseReward(-1), /^RangeError: tse must be a finite number >= 0/);
   assert.throws(() => computeReward("accuracy", { ...inputs, accuracy: NaN }), /^RangeError: accuracy must be a finite number/);
+});
+
+test("a rollout's reward from its per-step answers", () => {
+  const answers = [null, 5, 7, 5, 7, 5, 5, null]; // the worked example: exp TSE 0.20826 over S = 8
+  const tse = trajectoryReward("tse", answers, { correct: true, accuracy: 2 });
+  close(tse.tse.tse, 0.20826, 5e-6, "TSE");
+  close(tse.reward, -2 * 0.20826, 1e-5, "-lambda TSE");
+  const sp = trajectoryReward("spherical_plus", answers, { correct: true, accuracy: 2 });
+  close(sp.reward, combinedReward("spherical_plus", true, 1 - tse.tse.tse / 3), 1e-12, "spherical_plus on ent = 1 - TSE/log2 8");
+  assert.equal(trajectoryReward("accuracy", answers, { correct: true, accuracy: 2 }).reward, 2);
+  // TSE options pass through
+  close(trajectoryReward("tse", answers, { correct: false, accuracy: 0 }, { tse: { weighting: "fixed" }, lambda: 1 }).reward, -0.9183, 5e-5, "fixed");
+  assert.throws(() => trajectoryReward("nope" as never, answers, { correct: true, accuracy: 1 }), /^RangeError: reward must be one of/);
+  assert.throws(() => trajectoryReward("tse", answers, { correct: true, accuracy: 1 }, { tse: { weighting: "log" as never } }), /^RangeError: weighting must be one of/);
 });
