@@ -6,15 +6,21 @@ import { causalCrossEntropy } from "../train/objectives";
 import { validationPpl, EvalBatch } from "../eval/valid-ppl";
 import { arScorer, generativePpl } from "../eval/gen-ppl";
 import { unigramEntropy } from "../eval/entropy";
-import { openWikiText } from "../data/corpus";
+import * as fs from "fs";
+import { openCorpus, openWikiText } from "../data/corpus";
 import { CliIo, UsageError, intFlag, parseFlags } from "./args";
 
-export const EVAL_USAGE = `usage: hdlm eval --run <dir> [--ref <ar-run-dir>] [--wikitext valid|test] [--tdraws k] [--n K] [--steps N] [--seed s] [--max-batches b]
+export const EVAL_USAGE = `usage: hdlm eval --run <dir> [--ref <ar-run-dir>] [--wikitext valid|test] [--data <file|folder>] [--estimator e] [--k K] [--tdraws k] [--n K] [--steps N] [--seed s] [--max-batches b]
 
   --run <dir>          the run to evaluate (ar, mdlm, hdlm or gidd)
   --ref <dir>          an ar run trained on the same corpus: the gen PPL scorer (without it gen_ppl is n/a)
   --wikitext valid|test  also the PPL bound on WikiText-2 (data/wikitext-2), articles packed into seqLen rows
-  --tdraws k           Monte Carlo t draws per validation batch (default 1, the reference)
+  --data <file|folder> also the PPL bound on your own text, in any format the readers take (JSON Lines, .txt
+                       files or folders, parquet, the OpenWebText tar layout; .gz/.xz), every token of every
+                       document in seqLen windows, with the run's tokenizer and vocabulary
+  --estimator e        stratified (default: K t strata per sequence), monte-carlo (the reference) or quadrature
+  --k K                t strata (stratified) or midpoints (quadrature) (default 16)
+  --tdraws k           monte-carlo: t draws per batch (default 1, the reference)
   --n K                samples for gen PPL and entropy (default 8)
   --steps N            sampler steps (default 128)
   --seed s             seed of t, z_t and sample draws (default 0)
@@ -25,6 +31,9 @@ export interface EvalArgs {
   run: string;
   ref: string | null;
   wikitext: "valid" | "test" | null;
+  data: string | null;
+  estimator: "stratified" | "monte-carlo" | "quadrature";
+  k: number;
   tDraws: number;
   n: number;
   steps: number;
@@ -34,13 +43,20 @@ export interface EvalArgs {
 
 /** Parses the arguments after `eval`; throws a usage error naming the bad argument. */
 export function parseEvalArgs(args: string[]): EvalArgs {
-  const f = parseFlags("eval", args, { run: "string", ref: "string", wikitext: "string", tdraws: "int", n: "int", steps: "int", seed: "int", "max-batches": "int" });
+  const f = parseFlags("eval", args, { run: "string", ref: "string", wikitext: "string", data: "string", estimator: "string", k: "int", tdraws: "int", n: "int", steps: "int", seed: "int", "max-batches": "int" });
   if (f.run === undefined) throw new UsageError("eval needs --run <dir>");
   if (f.wikitext !== undefined && f.wikitext !== "valid" && f.wikitext !== "test") throw new UsageError(`eval: --wikitext must be valid or test, got ${String(f.wikitext)}`);
+  const estimator = (f.estimator as string | undefined) ?? "stratified";
+  if (estimator !== "stratified" && estimator !== "monte-carlo" && estimator !== "quadrature") {
+    throw new UsageError(`eval: --estimator must be stratified, monte-carlo or quadrature, got ${estimator}`);
+  }
   return {
     run: f.run as string,
     ref: (f.ref as string | undefined) ?? null,
     wikitext: (f.wikitext as "valid" | "test" | undefined) ?? null,
+    data: (f.data as string | undefined) ?? null,
+    estimator,
+    k: intFlag("eval", f, "k", 16),
     tDraws: intFlag("eval", f, "tdraws", 1),
     n: intFlag("eval", f, "n", 8),
     steps: intFlag("eval", f, "steps", 128),
@@ -68,6 +84,32 @@ export async function wikiTextBatches(split: "valid" | "test", vocab: RunVocab, 
   return takeBatches(corpus.validation(batchSize), maxBatches);
 }
 
+/**
+ * Every document of `source` (a file or folder in any format the readers take) in the run's vocabulary, as
+ * consecutive seqLen windows (every token once), with the share of tokens that are the unknown id.
+ */
+export async function dataBatches(source: string, vocab: RunVocab, seqLen: number, batchSize: number, maxBatches = 0): Promise<{ batches: EvalBatch[]; documents: number; unkFraction: number }> {
+  if (!fs.existsSync(source)) throw new Error(`--data ${source}: no such file or folder`);
+  const corpus = await openCorpus({
+    paths: [source],
+    seqLen,
+    validationFraction: 1,
+    onProgress: null,
+    ...(vocab.compactVocab !== null ? { vocab: vocab.compactVocab } : {}),
+  });
+  const batches = takeBatches(corpus.windows("validation", batchSize), maxBatches);
+  let n = 0, unk = 0;
+  for (const b of batches) {
+    for (let i = 0; i < b.tokens.length; i++) {
+      if (b.mask[i] === 0) continue;
+      n++;
+      if (vocab.compactVocab !== null && b.tokens[i] === vocab.compactVocab.unk) unk++;
+    }
+  }
+  if (n === 0) throw new Error(`--data ${source}: no text to score (no documents read)`);
+  return { batches, documents: corpus.stats().validation.documents, unkFraction: unk / n };
+}
+
 /** PPL of `batches`: the objective's ELBO bound (diffusion) or the exact causal NLL (ar), with a description. */
 function scoreBatches(run: LoadedRun, batches: EvalBatch[], args: EvalArgs): { ppl: number; describe: string } {
   if (run.modelKind === "ar") {
@@ -85,7 +127,7 @@ function scoreBatches(run: LoadedRun, batches: EvalBatch[], args: EvalArgs): { p
     }
     return { ppl: Math.exp(nll / tokens), describe: `exact causal NLL of an ar run (a likelihood, not a bound), ${tokens} tokens scored in ${batches.length} batches` };
   }
-  const r = validationPpl(run.evalModel(), run.tools().scorer, batches, { tDraws: args.tDraws, seed: args.seed });
+  const r = validationPpl(run.evalModel(), run.tools().scorer, batches, { estimator: args.estimator, quadraturePoints: args.k, tDraws: args.tDraws, seed: args.seed });
   return { ppl: r.ppl, describe: `${r.estimator}; scorer ${r.scorer}; ${r.tokens} tokens scored in ${r.batches} batches; elbo ${r.elbo.toFixed(4)} ± ${r.stdError.toFixed(4)} nats/token` };
 }
 
@@ -104,11 +146,11 @@ export async function runEval(args: EvalArgs, io: CliIo): Promise<void> {
     io.out(`run: ${args.run} (${kind}, step ${run.step})`);
     io.err(`hdlm eval: loading ${run.config.data.files.join(", ")}`);
     const { corpus } = await run.data();
-    const val = takeBatches(corpus.validation(B), args.maxBatches);
+    const val = takeBatches(corpus.windows("validation", B), args.maxBatches);
     io.err(`hdlm eval: scoring ${val.length} validation batches`);
     const v = scoreBatches(run, val, args);
     io.out(`valid_ppl_bound: ${v.ppl}`);
-    io.out(`valid_ppl_estimator: ${v.describe}`);
+    io.out(`valid_ppl_estimator: every token of the validation split in ${T}-token windows; ${v.describe}`);
     if (args.wikitext !== null) {
       io.err(`hdlm eval: tokenizing WikiText-2 ${args.wikitext}`);
       const wt = await wikiTextBatches(args.wikitext, run.vocab(), T, B, args.maxBatches);
@@ -116,6 +158,14 @@ export async function runEval(args: EvalArgs, io: CliIo): Promise<void> {
       const w = scoreBatches(run, wt, args);
       io.out(`wikitext_ppl_bound: ${w.ppl}`);
       io.out(`wikitext_ppl_estimator: WikiText-2 ${args.wikitext}, detokenized, packed (EOS between articles) into ${T}-token rows; ${w.describe}`);
+    }
+    if (args.data !== null) {
+      io.err(`hdlm eval: reading ${args.data}`);
+      const own = await dataBatches(args.data, run.vocab(), T, B, args.maxBatches);
+      io.err(`hdlm eval: scoring ${own.batches.length} batches of ${args.data}`);
+      const d = scoreBatches(run, own.batches, args);
+      io.out(`data_ppl_bound: ${d.ppl}`);
+      io.out(`data_ppl_estimator: ${args.data}, ${own.documents} documents, every token in ${T}-token windows (${(own.unkFraction * 100).toFixed(1)}% of them the unknown id); ${d.describe}`);
     }
     if (run.modelKind === "ar") {
       io.out("gen_ppl: n/a (an ar run: hdlm eval draws samples only from diffusion runs)");

@@ -65,7 +65,7 @@ test("hdlm sample (child process): an HDLM run prints K decoded samples and a MA
 });
 
 test("hdlm eval (child process): an MDLM run with an AR reference prints finite valid, wikitext and gen PPL and entropy", () => {
-  const r = cli("eval", "--run", runs.mdlm, "--ref", runs.ar, "--wikitext", "valid", "--max-batches", "2", "--n", "2", "--steps", "4", "--tdraws", "2");
+  const r = cli("eval", "--run", runs.mdlm, "--ref", runs.ar, "--wikitext", "valid", "--max-batches", "2", "--n", "2", "--steps", "4", "--estimator", "monte-carlo", "--tdraws", "2");
   assert.equal(r.status, 0, r.stderr);
   const f = fields(r.stdout);
   for (const k of ["valid_ppl_bound", "wikitext_ppl_bound", "gen_ppl", "sample_entropy"]) {
@@ -91,6 +91,23 @@ test("runEval in-process: without --ref gen_ppl is n/a; an AR run scores its exa
   const g = fields(io2.outLines.join("\n"));
   assert.ok(Number(g.get("valid_ppl_bound")) > 1 && Number(g.get("valid_ppl_bound")) < 256 * 2, io2.outLines.join("\n"));
   assert.match(g.get("valid_ppl_estimator") ?? "", /exact causal NLL/);
+});
+
+test("runEval --data: your own text (a .txt folder, JSON Lines) scored with the run's vocabulary, every token once", async () => {
+  const dir = tmpDir("hdlm-own-data-");
+  fs.mkdirSync(path.join(dir, "txt"));
+  fs.writeFileSync(path.join(dir, "txt", "a.txt"), "The city council met on Tuesday to discuss the new budget for the schools.");
+  fs.writeFileSync(path.join(dir, "txt", "b.txt"), "A zxqv wrflk of unusual words that the vocabulary will not know.");
+  fs.writeFileSync(path.join(dir, "docs.jsonl"), JSON.stringify({ text: "The city council met on Tuesday." }) + "\n");
+  for (const [run, source] of [[runs.mdlm, path.join(dir, "txt")], [runs.ar, path.join(dir, "docs.jsonl")]]) {
+    const io = capture();
+    await runEval(parseEvalArgs(["--run", run, "--max-batches", "1", "--k", "2", "--data", source, "--n", "1", "--steps", "2"]), io);
+    const f = fields(io.outLines.join("\n"));
+    assert.ok(Number(f.get("data_ppl_bound")) > 1, io.outLines.join("\n"));
+    assert.match(f.get("data_ppl_estimator") ?? "", new RegExp(`${path.basename(source)}, \\d+ documents, every token in 16-token windows \\(\\d+\\.\\d% of them the unknown id\\)`));
+  }
+  await assert.rejects(runEval(parseEvalArgs(["--run", runs.mdlm, "--data", path.join(dir, "missing")]), capture()), /--data .*missing: no such file or folder/);
+  assert.throws(() => parseEvalArgs(["--run", runs.mdlm, "--estimator", "guess"]), /--estimator must be stratified, monte-carlo or quadrature/);
 });
 
 test("loadRun + sampleRun: samples are real token ids, deterministic by seed, and decode to text", () => {
