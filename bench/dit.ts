@@ -1,5 +1,6 @@
 // The library's own training step (src/train Trainer: DiT + MDLM / HDLM objectives, and the causal AR model) at a
-// train preset on synthetic tokens, timed on each backend in alternation after warm-up; medians (issue 5).
+// train preset on synthetic tokens, timed on each backend in alternation with the bench's reference model after
+// warm-up; medians (issue 5, issue 8).
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -8,6 +9,7 @@ import { resolveConfig, Trainer, TokenData, Batch, TrainPresetName } from "../sr
 import { createClusterMap } from "../src/vocab/cluster-map";
 import { saveClusterMap } from "../src/vocab/cluster-map-io";
 import { SeededRng } from "../src/processes/rng";
+import { ReferenceModel, RefConfig, syntheticBatch } from "./reference-model";
 
 /** Objectives timed by the DiT bench: the two diffusion objectives of the training issue and the AR baseline. */
 export type DitObjective = "mdlm" | "hdlm" | "ar";
@@ -79,10 +81,13 @@ export function benchTrainer(c: DitBenchConfig, objective: DitObjective, dir: st
   return new Trainer(config, data);
 }
 
+/** What one timed row steps: a library objective, or the bench's reference model (bench/reference-model.ts). */
+export type DitRow = DitObjective | "reference";
+
 /** Timing of one (backend, objective) pair. */
 export interface DitResult {
   backend: string;
-  objective: DitObjective;
+  objective: DitRow;
   /** Wall seconds per timed step. */
   seconds: number[];
   /** Process CPU seconds (user + system) per timed step. */
@@ -92,10 +97,17 @@ export interface DitResult {
   tokens: number;
 }
 
+/** Something that takes one training step and reports its loss. */
+interface Stepper {
+  step(): number;
+  dispose(): void;
+}
+
 /**
- * Steps one Trainer per (backend, objective) in turn: `warmup` untimed rounds, then `steps` timed rounds, backends
- * alternating within each round so a busy spell on a shared machine hits all of them alike.
- * `backends` must already be initialised (initEngine with each forced backend).
+ * Steps one Trainer per (backend, objective), plus the reference model of `reference` (null: none), in turn:
+ * `warmup` untimed rounds, then `steps` timed rounds. Within each round every objective and the reference step once
+ * on every backend, alternating, so a busy spell on a shared machine hits all of them alike (same process, same
+ * threads). `backends` must already be initialised (initEngine with each forced backend).
  */
 export async function timeDitSteps(
   c: DitBenchConfig,
@@ -104,50 +116,57 @@ export async function timeDitSteps(
   warmup: number,
   steps: number,
   log: (s: string) => void,
+  reference: RefConfig | null = null,
 ): Promise<DitResult[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hdlm-bench-dit-"));
   const data = syntheticTokens(c.vocab);
-  const results: DitResult[] = [];
+  const rows: { objective: DitRow; backend: string; stepper: Stepper; result: DitResult }[] = [];
+  const use = async (b: string): Promise<void> => {
+    await tf.setBackend(b);
+    setExplicitTranspose(b === "wasm");
+  };
   try {
     for (const objective of objectives) {
-      const trainers = new Map<string, Trainer>();
       for (const b of backends) {
-        await tf.setBackend(b);
-        setExplicitTranspose(b === "wasm");
-        trainers.set(b, benchTrainer(c, objective, dir, data));
+        await use(b);
+        const tr = benchTrainer(c, objective, dir, data);
+        const tokens = tr.config.batchSize * tr.model.seqLen;
+        rows.push({ objective, backend: b, stepper: { step: () => tr.trainStep().loss, dispose: () => tr.dispose() }, result: { backend: b, objective, seconds: [], cpuSeconds: [], loss: [], tokens } });
       }
-      const first = trainers.values().next().value as Trainer;
-      const tokens = first.config.batchSize * first.model.seqLen;
-      const rs = backends.map((b) => ({ backend: b, objective, seconds: [] as number[], cpuSeconds: [] as number[], loss: [] as number[], tokens }));
-      for (let round = 0; round < warmup + steps; round++) {
-        const parts: string[] = [];
-        for (let i = 0; i < backends.length; i++) {
-          const b = backends[i];
-          await tf.setBackend(b);
-          setExplicitTranspose(b === "wasm");
-          const c0 = process.cpuUsage();
-          const t0 = performance.now();
-          const line = trainers.get(b)!.trainStep();
-          const s = (performance.now() - t0) / 1000;
-          const cu = process.cpuUsage(c0);
-          const cpu = (cu.user + cu.system) / 1e6;
-          if (round >= warmup) {
-            rs[i].seconds.push(s);
-            rs[i].cpuSeconds.push(cpu);
-            rs[i].loss.push(line.loss);
-          }
-          parts.push(`${b} ${s.toFixed(2)} s (cpu ${cpu.toFixed(1)} s, loss ${line.loss.toFixed(4)})`);
+    }
+    if (reference !== null) {
+      const batch = syntheticBatch(reference, 3);
+      for (const b of backends) {
+        await use(b);
+        const m = new ReferenceModel(reference, 1);
+        rows.push({ objective: "reference", backend: b, stepper: { step: () => m.step(batch), dispose: () => m.dispose() }, result: { backend: b, objective: "reference", seconds: [], cpuSeconds: [], loss: [], tokens: reference.batch * reference.seq } });
+      }
+    }
+    for (let round = 0; round < warmup + steps; round++) {
+      const parts: string[] = [];
+      for (const r of rows) {
+        await use(r.backend);
+        const c0 = process.cpuUsage();
+        const t0 = performance.now();
+        const loss = r.stepper.step();
+        const s = (performance.now() - t0) / 1000;
+        const cu = process.cpuUsage(c0);
+        const cpu = (cu.user + cu.system) / 1e6;
+        if (round >= warmup) {
+          r.result.seconds.push(s);
+          r.result.cpuSeconds.push(cpu);
+          r.result.loss.push(loss);
         }
-        log(`  ${objective} ${round < warmup ? "warm-up" : "round"} ${round < warmup ? round + 1 : round - warmup + 1}: ${parts.join(", ")}`);
+        parts.push(`${r.objective}/${r.backend} ${s.toFixed(2)} s (cpu ${cpu.toFixed(1)} s, loss ${loss.toFixed(4)})`);
       }
-      for (const [b, t] of trainers) {
-        await tf.setBackend(b);
-        t.dispose();
-      }
-      results.push(...rs);
+      log(`  ${round < warmup ? "warm-up" : "round"} ${round < warmup ? round + 1 : round - warmup + 1}: ${parts.join(", ")}`);
+    }
+    for (const r of rows) {
+      await use(r.backend);
+      r.stepper.dispose();
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  return results;
+  return rows.map((r) => r.result);
 }

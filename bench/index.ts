@@ -6,7 +6,7 @@ import { tf, initEngine, describeEngine, setExplicitTranspose, BACKENDS, Backend
 import { matmulCases, timeMatmulsNumpy, timeMatmulsTfjs } from "./matmul";
 import { REFERENCE_CONFIG, TINY_CONFIG, forwardFlops, parameterCount } from "./reference-model";
 import { TorchReference, TrainResult, median, measureTrainingRss, timeTraining } from "./train";
-import { DIT_CPU, DIT_TINY, DitObjective, timeDitSteps } from "./dit";
+import { DIT_CPU, DIT_TINY, DitObjective, DitResult, timeDitSteps } from "./dit";
 
 interface Options {
   what: "all" | "matmul" | "train" | "dit";
@@ -178,11 +178,30 @@ async function main(): Promise<void> {
     log("");
     log(`library training step (src/train Trainer, ${c.preset} preset, V ${c.vocab}, HDLM n ${c.clusters}, synthetic Zipf tokens): ` +
       `${o.warmup} warm-up round${o.warmup === 1 ? "" : "s"}, ${o.ditSteps} timed rounds, backends alternating`);
-    const res = await timeDitSteps(c, names, o.ditObjectives, o.warmup, o.ditSteps, log);
+    const ref = o.smoke ? TINY_CONFIG : REFERENCE_CONFIG;
+    log(`  reference model (bench/reference-model.ts, fused ops + FusedAdam): B${ref.batch} T${ref.seq} D${ref.width} H${ref.heads} L${ref.layers} V${ref.vocab}, stepped in the same rounds`);
+    const res = await timeDitSteps(c, names, o.ditObjectives, o.warmup, o.ditSteps, log, ref);
     log(table(["objective", "backend", "s/step", "CPU-s/step", "tokens/s", "last loss"], res.map((r) => {
       const s = median(r.seconds);
       return [r.objective, r.backend, fmt(s, 3), fmt(median(r.cpuSeconds), 2), fmt(r.tokens / s, 0), fmt(r.loss[r.loss.length - 1], 4)];
     })));
+    // Figures of merit (issue 8) for the primary backend: tokens/s per objective, HDLM's step over MDLM's, and
+    // MDLM's tokens/s over the reference model's, both measured in the same alternating rounds.
+    const row = (obj: string): DitResult | undefined => res.find((x) => x.objective === obj && x.backend === primary.backend) ?? res.find((x) => x.objective === obj);
+    const tps = (obj: string): number => {
+      const r = row(obj);
+      return r === undefined ? NaN : r.tokens / median(r.seconds);
+    };
+    // Ratios are medians over rounds of the per-round ratio (the two steps of a round ran back to back).
+    const pairedTps = (a: string, b: string): number => {
+      const ra = row(a), rb = row(b);
+      if (ra === undefined || rb === undefined) return NaN;
+      return median(ra.seconds.map((s, i) => ra.tokens / s / (rb.tokens / rb.seconds[i])));
+    };
+    for (const obj of o.ditObjectives) log(`dit tokens/s ${obj}: ${fmt(tps(obj), 0)}`);
+    log(`reference tokens/s: ${fmt(tps("reference"), 0)}`);
+    log(`hdlm step / mdlm step: ${fmt(1 / pairedTps("hdlm", "mdlm"), 3)}`);
+    log(`mdlm dit / reference: ${fmt(pairedTps("mdlm", "reference"), 3)}`);
   }
 
   log("");

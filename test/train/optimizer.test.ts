@@ -106,3 +106,28 @@ test("AdamW steps leak no tensors", () => {
   opt.dispose();
   params.w.dispose();
 });
+
+test("AdamW gradScale: a sum of two micro-batch gradients with scale 1/2 updates like their average; bad scale throws", () => {
+  const c: OptimConfig = { ...DEFAULT_OPTIM, lr: 0.05, warmupSteps: 1, weightDecay: 0.1, clipNorm: 1 };
+  const g1 = [0.3, -2.5, 1.25, 0.5], g2 = [1.5, 0.25, -0.75, 2];
+  const run = (grads: number[], scale: number) => {
+    const params = { w: tf.variable(tf.tensor2d([0.5, -1, 2, 0.25], [2, 2])) };
+    const opt = new AdamW(params, c, 4);
+    const g = { w: tf.tensor2d(grads, [2, 2]) };
+    const infos = [opt.apply(g, scale), opt.apply(g, scale)];
+    const out = { w: Array.from(params.w.dataSync()), norms: infos.map((i) => i.gradNorm) };
+    g.w.dispose();
+    opt.dispose();
+    params.w.dispose();
+    return out;
+  };
+  const summed = run(g1.map((v, i) => v + g2[i]), 0.5);
+  const averaged = run(g1.map((v, i) => (v + g2[i]) / 2), 1);
+  assert.deepEqual(summed.w, averaged.w);
+  assert.deepEqual(summed.norms, averaged.norms);
+  const params = { w: tf.variable(tf.ones([2])) };
+  const opt = new AdamW(params, c, 4);
+  assert.throws(() => opt.apply({ w: tf.ones([2]) }, 0), /gradScale must be a finite number > 0, got 0/);
+  opt.dispose();
+  params.w.dispose();
+});
