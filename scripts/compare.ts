@@ -9,54 +9,7 @@ import * as path from "path";
 import { parseArgs } from "node:util";
 import { initEngine, describeEngine } from "../src/engine";
 import { openCorpus, openWikiText } from "../src/data";
-import { runGrid, gridMarkdown, differencesMarkdown, type GridMethod, type GridEvalSettings, type RunSettings } from "../src/experiments";
-
-type Size = "smoke" | "small" | "full";
-const METHOD_KEYS = ["ar", "mdlm", "hdlm", "gidd"] as const;
-
-interface Sizes {
-  vocab: number;
-  seqLen: number;
-  numClusters: number;
-  run: RunSettings;
-  eval: GridEvalSettings;
-}
-
-/** The three sizes: `smoke` (seconds, what the tests run), `small` (minutes; notebook 02), `full` (hours; the README table). */
-function sizes(size: Size, steps: number | null, lr: number | null): Sizes {
-  if (size === "smoke") {
-    return {
-      vocab: 256, seqLen: 16, numClusters: 8,
-      run: { preset: "tiny", steps: steps ?? 4, batchSize: 4, optim: { lr: lr ?? 3e-3 } },
-      eval: { batchSize: 8, strata: 2, maxRows: 16, samples: 2, sampleSteps: 4, seed: 0, curveEvery: 2, curveBatches: 1 },
-    };
-  }
-  if (size === "small") {
-    return {
-      vocab: 2048, seqLen: 64, numClusters: 32,
-      run: { preset: "cpu", model: { hidden: 64, layers: 2, heads: 4, condDim: 64 }, steps: steps ?? 400, batchSize: 16, optim: { lr: lr ?? 3e-3 } },
-      eval: { batchSize: 32, strata: 16, maxRows: 256, samples: 8, sampleSteps: 32, seed: 0, curveEvery: 100, curveBatches: 2 },
-    };
-  }
-  return {
-    vocab: 8192, seqLen: 128, numClusters: 64,
-    run: { preset: "cpu", model: { hidden: 128, layers: 4, heads: 4, condDim: 128 }, steps: steps ?? 2500, batchSize: 16, optim: { lr: lr ?? 1e-3 } },
-    eval: { batchSize: 32, strata: 16, maxRows: 1024, samples: 16, sampleSteps: 64, seed: 0, curveEvery: 250, curveBatches: 8 },
-  };
-}
-
-function methodsFor(keys: readonly string[], s: Sizes): GridMethod[] {
-  const all: Record<(typeof METHOD_KEYS)[number], GridMethod> = {
-    ar: { name: "AR", objective: { kind: "ar" } },
-    mdlm: { name: "MDLM", objective: { kind: "mdlm" } },
-    hdlm: { name: `HDLM (n=${s.numClusters}, gamma=1)`, objective: { kind: "hdlm", numClusters: s.numClusters, gamma: 1 } },
-    gidd: { name: "GIDD+ (pu=0.1)", objective: { kind: "gidd", pu: 0.1, lossWeighting: "dynamic" } },
-  };
-  return keys.map((k) => {
-    if (!(METHOD_KEYS as readonly string[]).includes(k)) throw new Error(`--methods: unknown method '${k}' (known: ${METHOD_KEYS.join(", ")})`);
-    return all[k as (typeof METHOD_KEYS)[number]];
-  });
-}
+import { runGrid, gridMarkdown, differencesMarkdown, gridSize, gridMethods, type GridSizeName } from "../src/experiments";
 
 function positiveInt(flag: string, v: string | undefined): number | null {
   if (v === undefined) return null;
@@ -74,7 +27,7 @@ async function main(): Promise<void> {
     },
     strict: true,
   });
-  const size = (values.smoke ? "smoke" : values.size ?? "full") as Size;
+  const size = (values.smoke ? "smoke" : values.size ?? "full") as GridSizeName;
   if (!["smoke", "small", "full"].includes(size)) throw new Error(`--size must be smoke, small or full, got ${size}`);
   const steps = positiveInt("steps", values.steps);
   const lr = values.lr === undefined ? null : Number(values.lr);
@@ -82,8 +35,8 @@ async function main(): Promise<void> {
   const seeds = (values.seeds ?? "0,1").split(",").map(Number);
   if (seeds.some((x) => !Number.isInteger(x) || x < 0)) throw new Error(`--seeds needs comma-separated integers >= 0, got ${values.seeds}`);
   const out = values.out ?? path.join("out", "compare", size);
-  const s = sizes(size, steps, lr);
-  const methods = methodsFor((values.methods ?? METHOD_KEYS.join(",")).split(","), s);
+  const s = gridSize(size, { steps, lr });
+  const methods = gridMethods(s, values.methods?.split(","));
 
   const engine = await initEngine();
   const log = (m: string) => process.stderr.write(`compare: ${m}\n`);

@@ -17,3 +17,5 @@ export { runGrid, runId, gridEvalSets, unigramRow } from "./grid";
 export type { GridConfig, GridMethod, GridEvalSettings, GridRow, GridResult, SetScore, EvalSet } from "./grid";
 export { gridMarkdown, differencesMarkdown, methodScores, methodDifference, combineSeeds, methodOrder } from "./grid-table";
 export type { MethodScore, Difference } from "./grid-table";
+export { gridSize, gridMethods, GRID_METHOD_KEYS } from "./grid-sizes";
+export type { GridSize, GridSizeName } from "./grid-sizes";
