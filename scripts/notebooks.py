@@ -1,10 +1,18 @@
 # Executes notebooks headless through the hdlm-lab kernel with nbclient and writes the executed .ipynb
 # and an HTML export per notebook; on the first failing cell it exits 1 with one line naming both.
 #
+# The HTML export is self-contained (plotly.js inlined); the executed .ipynb is kept light: the inlined
+# plotly.js is dropped from its text/html outputs (the application/vnd.plotly.v1+json part of the same
+# output is what JupyterLab and VS Code render).
+# A cell that runs longer than --timeout seconds (HDLM_CELL_TIMEOUT, default 1800) is stopped, the kernel
+# shut down (killed if it does not answer), and the run fails with one line naming notebook and cell.
+#
 # Usage: python3 scripts/notebooks.py [--out DIR] [--timeout S] [--kernel NAME] [--strip] [NOTEBOOK ...]
 # (scripts/notebooks.sh sets JUPYTER_PATH to the project kernelspec first; use that.)
 import argparse
+import copy
 import glob
+import re
 import os
 import sys
 import time
@@ -55,10 +63,49 @@ def failing_cell(nb):
     return None, None, None
 
 
+# The three <script> elements of src/plot/html.ts plotlyScriptTag(): hide AMD define, plotly.js, restore.
+INLINE_PLOTLY = re.compile(
+    r'<script type="text/javascript">window\.__hdlmDefine = window\.define; window\.define = undefined;</script>\n'
+    r'<script type="text/javascript">.*?</script>\n'
+    r'<script type="text/javascript">window\.define = window\.__hdlmDefine;</script>\n',
+    re.S,
+)
+PLOTLY_OMITTED = "<!-- plotly.js omitted from the .ipynb (see the HTML export); JupyterLab and VS Code render the plotly JSON -->\n"
+
+
+def light(nb):
+    """A copy of the executed notebook without the inlined plotly.js (for the .ipynb on disk)."""
+    nb = copy.deepcopy(nb)
+    for c in nb.cells:
+        for o in c.get("outputs", []) if c.cell_type == "code" else []:
+            data = o.get("data") or {}
+            html = data.get("text/html")
+            if html is None or "application/vnd.plotly.v1+json" not in data:
+                continue
+            text = "".join(html) if isinstance(html, list) else html
+            data["text/html"] = INLINE_PLOTLY.sub(PLOTLY_OMITTED, text)
+    return nb
+
+
 def export_html(nb, path):
     body, _ = HTMLExporter().from_notebook_node(nb)
     with open(path, "w", encoding="utf-8") as f:
         f.write(body)
+
+
+class Client(NotebookClient):
+    """nbclient's client, but a timed-out cell kills the kernel (a busy kernel cannot answer a shutdown
+    request) and nothing is logged besides the runner's own one-line failure."""
+
+    current_index = None
+
+    async def async_execute_cell(self, cell, cell_index, *args, **kwargs):
+        self.current_index = cell_index
+        return await super().async_execute_cell(cell, cell_index, *args, **kwargs)
+
+    async def _async_handle_timeout(self, timeout, cell=None):
+        self.shutdown_kernel = "immediate"
+        raise CellTimeoutError.error_from_timeout_and_cell("Cell execution timed out", timeout, cell)
 
 
 def run_one(path, out_dir, kernel, timeout):
@@ -67,7 +114,7 @@ def run_one(path, out_dir, kernel, timeout):
     if has_outputs(nb) and not os.environ.get("HDLM_ALLOW_OUTPUTS"):
         return f"{rel}: the notebook in git carries outputs; strip them: python3 scripts/notebooks.py --strip {rel}"
     name = os.path.splitext(os.path.basename(path))[0]
-    client = NotebookClient(
+    client = Client(
         nb,
         kernel_name=kernel,
         timeout=timeout,
@@ -79,7 +126,7 @@ def run_one(path, out_dir, kernel, timeout):
     try:
         client.execute()
     except CellTimeoutError as e:
-        error = f"timed out after {timeout}s ({first_line(e)})"
+        error = f"timed out after {timeout}s (HDLM_CELL_TIMEOUT or --timeout), kernel stopped"
     except CellExecutionError as e:
         error = None
         idx, code_no, out = failing_cell(nb)
@@ -93,19 +140,17 @@ def run_one(path, out_dir, kernel, timeout):
     except DeadKernelError as e:
         error = f"the kernel died ({first_line(e)})"
     os.makedirs(out_dir, exist_ok=True)
-    nbformat.write(nb, os.path.join(out_dir, name + ".ipynb"))
+    nbformat.write(light(nb), os.path.join(out_dir, name + ".ipynb"))
     export_html(nb, os.path.join(out_dir, name + ".html"))
     if error is None:
         print(f"notebooks: {rel} ok in {time.time() - t0:.1f}s -> {shown(os.path.join(out_dir, name + '.html'))}", flush=True)
         return None
     idx, code_no, _ = failing_cell(nb)
     where = f"cell {idx + 1} (code cell {code_no})" if idx is not None else "a cell"
-    if idx is None:
-        # A timeout or dead kernel leaves no error output: name the last cell that started.
-        started = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.get("execution_count")]
-        if started:
-            i = started[-1]
-            where = f"cell {i + 1} (code cell {sum(1 for c in nb.cells[: i + 1] if c.cell_type == 'code')})"
+    if idx is None and client.current_index is not None:
+        # A timeout or dead kernel leaves no error output: name the cell that was running.
+        i = client.current_index
+        where = f"cell {i + 1} (code cell {sum(1 for c in nb.cells[: i + 1] if c.cell_type == 'code')})"
     return f"{rel} failed at {where}: {error}"
 
 
