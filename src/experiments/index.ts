@@ -19,3 +19,4 @@ export { gridMarkdown, differencesMarkdown, methodScores, methodDifference, comb
 export type { MethodScore, Difference } from "./grid-table";
 export { gridSize, gridMethods, GRID_METHOD_KEYS } from "./grid-sizes";
 export type { GridSize, GridSizeName } from "./grid-sizes";
+export { gridCurvesFigure } from "./grid-figures";
