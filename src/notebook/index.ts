@@ -9,3 +9,7 @@ export type { LiveProgressOptions, ProgressMetrics } from "./progress";
 export { isSmokeMode, bySmoke } from "./smoke";
 export { repoRoot, outDir, checkArtifactName } from "./paths";
 export { escapeHtml, formatCell } from "./html";
+export { KeyboardInterrupt, checkInterrupt, interruptibleLoop, throwIfInterrupted, isInterrupted, requestInterrupt, clearInterrupt, kernelApi } from "./interrupt";
+export type { KernelApi } from "./interrupt";
+export { prompt, openComm, registerCommTarget, listComms } from "./kernel-io";
+export type { Comm, PromptOptions } from "./kernel-io";

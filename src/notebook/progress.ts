@@ -2,6 +2,7 @@
 // progress display for loops (bar, step count, latest metrics and a sparkline of each metric's history).
 import { displayBundle, MimeBundle, newDisplayId } from "./display";
 import { escapeHtml, formatCell } from "./html";
+import { throwIfInterrupted } from "./interrupt";
 
 /** One output that later calls replace in place (Jupyter display id). */
 export class LiveDisplay {
@@ -69,8 +70,13 @@ export class LiveProgress {
     this.now = options.now ?? Date.now;
   }
 
-  /** Records `step` (1..total) and its metrics; redraws unless the last draw was under minIntervalMs ago. */
+  /**
+   * Records `step` (1..total) and its metrics; redraws unless the last draw was under minIntervalMs ago.
+   * Throws KeyboardInterrupt if the cell was interrupted (a synchronous check: loops should also
+   * `await checkInterrupt()` between steps so the interrupt and the redraws get through).
+   */
   update(step: number, metrics: ProgressMetrics = {}): void {
+    throwIfInterrupted();
     if (this.finished) throw new Error(`LiveProgress "${this.label}" is done; create a new one for another loop`);
     if (!Number.isFinite(step) || step < 0 || step > this.total) {
       throw new Error(`Progress step must be in 0..${this.total}, got ${step}`);
