@@ -3,7 +3,7 @@
 // <out>/results.{json,md}. Resumable run by run: finished runs are <out>/rows/*.json, unfinished ones resume from
 // their checkpoint in <out>/runs/, so rerunning the same command after an interruption continues where it stopped.
 //
-// Usage: npm run compare -- [--size smoke|small|full] [--smoke] [--steps N] [--seeds 0,1] [--out DIR] [--methods ar,mdlm,hdlm,gidd] [--lr X]
+// Usage: npm run compare -- [--size smoke|small|full] [--smoke] [--steps N] [--seeds 0,1] [--out DIR] [--runs DIR] [--methods ar,mdlm,hdlm,gidd] [--lr X]
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "node:util";
@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     args: process.argv.slice(2),
     options: {
       size: { type: "string" }, smoke: { type: "boolean" }, steps: { type: "string" }, seeds: { type: "string" },
-      out: { type: "string" }, methods: { type: "string" }, lr: { type: "string" },
+      out: { type: "string" }, runs: { type: "string" }, methods: { type: "string" }, lr: { type: "string" },
     },
     strict: true,
   });
@@ -34,7 +34,10 @@ async function main(): Promise<void> {
   if (lr !== null && !(lr > 0)) throw new Error(`--lr needs a positive number, got ${values.lr}`);
   const seeds = (values.seeds ?? "0,1").split(",").map(Number);
   if (seeds.some((x) => !Number.isInteger(x) || x < 0)) throw new Error(`--seeds needs comma-separated integers >= 0, got ${values.seeds}`);
-  const out = values.out ?? path.join("out", "compare", size);
+  // The full grid's finished rows are kept in the repository (results/), so a grid interrupted by the end of a
+  // session continues in the next one; checkpoints of unfinished runs stay in runs/ (not committed).
+  const out = values.out ?? (size === "full" ? path.join("results", "compare-full") : path.join("out", "compare", size));
+  const runsDir = values.runs ?? path.join("runs", `compare-${size}`);
   const s = gridSize(size, { steps, lr });
   const methods = gridMethods(s, values.methods?.split(","));
 
@@ -45,7 +48,7 @@ async function main(): Promise<void> {
   const corpus = await openCorpus({ seqLen: s.seqLen, compactVocab: s.vocab, heldoutFraction: 0.05, onProgress: null });
   const wikitext = await openWikiText({ seqLen: s.seqLen, vocab: corpus.compactVocab, onProgress: null });
   const t0 = Date.now();
-  const result = await runGrid({ corpus, wikitext, methods, seeds, run: s.run, eval: s.eval, outDir: out, log, progress: process.stderr.isTTY });
+  const result = await runGrid({ corpus, wikitext, methods, seeds, run: s.run, eval: s.eval, outDir: out, runsDir, log, progress: process.stderr.isTTY });
   const seconds = (Date.now() - t0) / 1000;
   const trainSeconds = result.rows.reduce((a, r) => a + r.trainSeconds, 0);
   const command = `npm run compare --${process.argv.slice(2).map((a) => ` ${a}`).join("")}`;

@@ -58,8 +58,10 @@ export interface GridConfig {
   /** Model, optimiser and budget shared by every run (equal tokens: same steps x batch x seqLen). */
   run: RunSettings;
   eval: GridEvalSettings;
-  /** Run folders (`runs/`) and finished rows (`rows/`) live here. */
+  /** Finished rows live in `<outDir>/rows/` (small JSON files: keep them, e.g. in git, to resume a grid anywhere). */
   outDir: string;
+  /** Run folders with checkpoints (default `<outDir>/runs`). */
+  runsDir?: string;
   /** Training progress bars on stderr (default true). */
   progress?: boolean;
   /** Every training metrics line of every run. */
@@ -221,7 +223,7 @@ export async function runGrid(config: GridConfig): Promise<GridResult> {
         const id = runId(m.name, seed);
         const rowFile = path.join(rowsDir, `${id}.json`);
         const cfg = runConfig({ ...run, optim: { ...run.optim, ...m.optim } }, m.objective, seed, L);
-        cfg.runDir = path.join(outDir, "runs", id);
+        cfg.runDir = path.join(config.runsDir ?? path.join(outDir, "runs"), id);
         cfg.data.vocabSize = corpus.vocabSize;
         cfg.evalEvery = ev.curveEvery;
         cfg.evalBatches = ev.curveBatches;
