@@ -51,9 +51,14 @@ function instrument(backend: string, acc: Acc): void {
 function report(name: string, total: number, steps: number, acc: Acc): void {
   const rows = [...acc.entries()].sort((a, b) => b[1].ms - a[1].ms);
   console.log(`\n${name}: ${total.toFixed(0)} ms/step (mean of ${steps}), load ${os.loadavg()[0].toFixed(1)}`);
+  let native = 0;
   for (const [k, e] of rows) {
+    if (k.startsWith("addon")) native += e.ms;
     if (e.ms / steps >= 5 || k.startsWith("section")) console.log(`  ${k.padEnd(34)} ${(e.ms / steps).toFixed(1).padStart(8)} ms  ${(e.calls / steps).toFixed(0).padStart(5)} calls`);
   }
+  const gemm = ["addon linearBias", "addon linearBiasGrad", "addon matmul"].reduce((a, k) => a + (acc.get(k)?.ms ?? 0), 0);
+  console.log(`  ${"native calls (all addon functions)".padEnd(34)} ${(native / steps).toFixed(1).padStart(8)} ms, of which sgemm-based ${(gemm / steps).toFixed(1)} ms`);
+  console.log(`  ${"outside native calls (JS, tfjs)".padEnd(34)} ${(total - native / steps).toFixed(1).padStart(8)} ms`);
 }
 
 async function main(): Promise<void> {

@@ -38,5 +38,8 @@ export function loadNativePack(): NativePack | { error: string } {
 export { defaultThreads } from "./backend";
 
 /** The fused training ops with their own C++ gradients (src/engine/native/fused.ts) that the models use on native. */
-export const FUSED_OPS: readonly string[] = ["layerNorm", "geluTanh", "attention (rotary, padding/causal mask)", "linearBias", "weightedCrossEntropy", "FusedAdam"];
-export { layerNorm, geluTanh, attention, linearBias, weightedCrossEntropy, FusedAdam } from "./fused";
+export const FUSED_OPS: readonly string[] = [
+  "layerNorm", "geluTanh", "attention (rotary, padding/causal mask)", "linearBias", "weightedCrossEntropy", "clusterLogSumExp", "FusedAdam", "AdamW (in place)",
+];
+export { layerNorm, geluTanh, attention, linearBias, weightedCrossEntropy, clusterLogSumExp, FusedAdam, nativeAdamW, nativeSumSquares } from "./fused";
+export type { ClusterAssignment, AdamWScalars } from "./fused";
