@@ -37,10 +37,10 @@ test("AR objective: validation and training loss decrease on real OpenWebText te
 });
 
 test("MDLM objective: the validation ELBO decreases on real text", () => {
-  // The unclipped 1/t ELBO weight makes MDLM gradients noisy (clipped to norm 1), so it moves slower than HDLM's
-  // clipped weights; measured: 5.87 -> 5.68 nats after 30 steps.
+  // Measured: 5.87 -> 3.49 nats after 30 steps (with the zero [MASK] row it was 5.87 -> 5.68: only the output bias
+  // learned; test/train/gradients.test.ts checks every parameter gets a gradient).
   const r = trainAndCompare({ kind: "mdlm" }, 30, 1e-2);
-  assert.ok(r.after < r.before - 0.12, JSON.stringify(r));
+  assert.ok(r.after < r.before - 1.0, JSON.stringify(r));
 });
 
 test("HDLM objective (n = 4 clusters from co-occurrence k-means): the validation ELBO decreases on real text", () => {
