@@ -202,6 +202,13 @@ async function main(): Promise<void> {
     log(`reference tokens/s: ${fmt(tps("reference"), 0)}`);
     log(`hdlm step / mdlm step: ${fmt(1 / pairedTps("hdlm", "mdlm"), 3)}`);
     log(`mdlm dit / reference: ${fmt(pairedTps("mdlm", "reference"), 3)}`);
+    // On a shared machine wall time also counts other processes' turns; process CPU time per token does not.
+    const cpuPerToken = (obj: string): number => {
+      const r = row(obj);
+      return r === undefined ? NaN : median(r.cpuSeconds) / r.tokens;
+    };
+    log(`  same ratios by process CPU-seconds per token: hdlm / mdlm ${fmt(cpuPerToken("hdlm") / cpuPerToken("mdlm"), 3)}, ` +
+      `mdlm / reference ${fmt(cpuPerToken("reference") / cpuPerToken("mdlm"), 3)} (load average ${os.loadavg().map((x) => x.toFixed(1)).join(" ")})`);
   }
 
   log("");

@@ -167,7 +167,7 @@ export function hdlmLoss(logits: tf.Tensor3D, x: tf.Tensor2D, z: tf.Tensor2D, t:
       // Default path: per row only lse over all tokens, lse over the true cluster c(x) (= the observed one) and l_x,
       // from one fused pass over the logits (native kernel; tfjs ops elsewhere), read in place of the [N, W] head.
       const stats = clusterLogSumExp(tf.reshape(logits, [N, W]) as tf.Tensor2D, V, xs, cx, clusters);
-      const [lseAll, lseC, lx] = tf.unstack(stats, 1);
+      const [lseAll, lseC, lx] = tf.split(stats, 3, 1).map((c) => tf.reshape(c, [N]));
       ceFull = tf.sub(lseAll, lx); // -log x̂(x)
       maskElbo = tf.sub(lseAll, lseC); // L_m
       maskTrain = maskElbo;

@@ -56,7 +56,7 @@ export function mdlmLoss(logits: tf.Tensor3D, x: tf.Tensor2D, z: tf.Tensor2D, t:
   const out = tf.tidy(() => {
     // -log softmax(l_{0..V-1})[x] per row from one fused pass over the [N, W] head (the MASK column is ignored).
     const stats = clusterLogSumExp(tf.reshape(logits, [B * L, W]) as tf.Tensor2D, V, xs, null, null);
-    const [lse, , lx] = tf.unstack(stats, 1);
+    const [lse, , lx] = tf.split(stats, 3, 1).map((c) => tf.reshape(c, [B * L]));
     const ce = tf.sub(lse, lx);
     // Selected, not multiplied by the indicator: unmasked and padding positions are exactly 0.
     const per = tf.reshape(tf.where(tf.tensor1d(sel, "bool"), tf.mul(ce, tf.tensor1d(w)), tf.zeros([B * L])), [B, L]) as tf.Tensor2D;
