@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 source scripts/jupyter-env.sh
 bash scripts/kernelspec.sh --stock >/dev/null
 cd test/notebook
-exec "$HDLM_PY" -m unittest -v kernel_conformance "$@"
+# With arguments, only those tests: bash scripts/kernel-conformance.sh kernel_conformance.HdlmKernelTests.test_stdin_prompt
+exec "$HDLM_PY" -m unittest -v "${@:-kernel_conformance}"

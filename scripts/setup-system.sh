@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages hdlm-lab needs (Jupyter client and nbconvert, kernel test suite,
-# OpenBLAS for the native kernel pack, headless Chromium for PNG figures, PyTorch for the benchmark).
+# OpenBLAS for the native kernel pack, headless Chromium for PNG figures and the browser test, the
+# classic Jupyter Notebook server for the browser test, PyTorch for the benchmark).
 # As root it installs what is missing; otherwise it prints the exact command to run.
 set -euo pipefail
 pkgs=(jupyter-nbconvert python3-nbclient jupyter-client python3-jupyter-kernel-test python3-ipykernel
-      libopenblas-dev python3-numpy chromium python3-torch g++ make python3)
+      jupyter-notebook libopenblas-dev python3-numpy chromium python3-torch g++ make python3)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
