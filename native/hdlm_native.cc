@@ -1177,31 +1177,35 @@ napi_value SumSquares(napi_env env, napi_callback_info info) {
   return number(env, total);
 }
 
-// adamw(param, m, v, grad, gradScale, decay, beta1, 1 - beta1, beta2, 1 - beta2, sqrt(1 - beta2^t), eps, lr / (1 - beta1^t)):
-// one in-place AdamW update in float32, in the order of src/train/optimizer.ts's tfjs ops (each scalar rounded to float):
+// adamw(param, m, v, grad, paramOut, mOut, vOut, gradScale, decay, beta1, 1 - beta1, beta2, 1 - beta2, sqrt(1 - beta2^t),
+//       eps, lr / (1 - beta1^t)): one AdamW update in float32 (outputs may alias the inputs), in the order of
+// src/train/optimizer.ts's tfjs ops, each scalar rounded to float:
 // g = grad·gradScale; m = m·b1 + g·(1 − b1); v = v·b2 + g²·(1 − b2); p = p·decay − (m / (sqrt(v) / sqrt(bc2) + eps))·step.
 napi_value AdamW(napi_env env, napi_callback_info info) {
   Args a(env, info);
   size_t n = 0;
-  float* P = a.ptr<float>(0, &n);
-  float* M = a.ptr<float>(1);
-  float* V = a.ptr<float>(2);
+  const float* P = a.ptr<float>(0, &n);
+  const float* M = a.ptr<float>(1);
+  const float* V = a.ptr<float>(2);
   const float* G = a.ptr<float>(3);
-  const float scale = static_cast<float>(a.f64(4)), decay = static_cast<float>(a.f64(5));
-  const float b1 = static_cast<float>(a.f64(6)), ob1 = static_cast<float>(a.f64(7));
-  const float b2 = static_cast<float>(a.f64(8)), ob2 = static_cast<float>(a.f64(9));
-  const float sbc2 = static_cast<float>(a.f64(10)), eps = static_cast<float>(a.f64(11)), step = static_cast<float>(a.f64(12));
-  const bool scaled = a.f64(4) != 1.0, decayed = a.f64(5) != 1.0;
+  float* PO = a.ptr<float>(4);
+  float* MO = a.ptr<float>(5);
+  float* VO = a.ptr<float>(6);
+  const float scale = static_cast<float>(a.f64(7)), decay = static_cast<float>(a.f64(8));
+  const float b1 = static_cast<float>(a.f64(9)), ob1 = static_cast<float>(a.f64(10));
+  const float b2 = static_cast<float>(a.f64(11)), ob2 = static_cast<float>(a.f64(12));
+  const float sbc2 = static_cast<float>(a.f64(13)), eps = static_cast<float>(a.f64(14)), step = static_cast<float>(a.f64(15));
+  const bool scaled = a.f64(7) != 1.0, decayed = a.f64(8) != 1.0;
   if (!a.ok) return nullptr;
   hdlm::parallelFor(*gPool, static_cast<int64_t>(n), 6.0, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; i++) {
       const float g = scaled ? G[i] * scale : G[i];
       const float m = M[i] * b1 + g * ob1;
       const float v = V[i] * b2 + (g * g) * ob2;
-      M[i] = m;
-      V[i] = v;
       const float p = decayed ? P[i] * decay : P[i];
-      P[i] = p - (m / (sqrtf(v) / sbc2 + eps)) * step;
+      MO[i] = m;
+      VO[i] = v;
+      PO[i] = p - (m / (sqrtf(v) / sbc2 + eps)) * step;
     }
   });
   return undef(env);

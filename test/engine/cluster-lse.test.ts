@@ -127,12 +127,14 @@ test("nativeAdamW and nativeSumSquares equal the tfjs AdamW ops on cpu bit for b
     return tf.concat([p, m, v]);
   });
   const vars = [p0, m0, v0].map((a) => tf.variable(tf.tensor1d(a)));
-  const alias = tf.reshape(vars[0], [n]); // shares the variable's data: must not see the in-place update
+  const before = vars[0].dataSync(); // read before the update: must stay a snapshot (no in-place aliasing)
+  const alias = tf.reshape(vars[0], [n]); // shares the variable's data: must not see the update
   const gt = tf.tensor1d(g);
   assert.equal(nativeAdamW(vars[0], vars[1], vars[2], gt, s), true);
   const got = [...vars[0].dataSync(), ...vars[1].dataSync(), ...vars[2].dataSync()];
   for (let i = 0; i < got.length; i++) assert.equal(got[i], want.values[i], `element ${i}: ${got[i]} vs ${want.values[i]}`);
   assert.deepEqual(Array.from(alias.dataSync()), Array.from(p0));
+  assert.deepEqual(Array.from(before), Array.from(p0));
   let ss = 0;
   for (const x of g) ss += x * x;
   assert.ok(Math.abs(nativeSumSquares(gt)! - ss) < 1e-6 * ss, `sum of squares ${nativeSumSquares(gt)} vs ${ss}`);

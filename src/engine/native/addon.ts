@@ -47,7 +47,7 @@ export interface Addon {
   clusterLse(logits: F32, targets: Int32Array, rowCluster: Int32Array | null, memberOffsets: Int32Array | null, members: Int32Array | null, stats: F32, rows: number, width: number, vocab: number): void;
   clusterLseGrad(logits: F32, targets: Int32Array, rowCluster: Int32Array | null, memberOffsets: Int32Array | null, members: Int32Array | null, stats: F32, dstats: F32, dlogits: F32, rows: number, width: number, vocab: number): void;
   sumSquares(x: F32): number;
-  adamw(param: F32, m: F32, v: F32, grad: F32, gradScale: number, decay: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, sqrtBc2: number, eps: number, stepSize: number): void;
+  adamw(param: F32, m: F32, v: F32, grad: F32, paramOut: F32, mOut: F32, vOut: F32, gradScale: number, decay: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, sqrtBc2: number, eps: number, stepSize: number): void;
   setThreads(n: number): number;
   setBlasThreads(n: number): number;
   threads(): number;

@@ -507,35 +507,25 @@ export interface AdamWScalars {
   stepSize: number;
 }
 
-const ownedByAdamW = new WeakSet<object>();
-
-/** The variable's float32 array, first copied so that only this variable owns it (in-place updates never alias). */
-function ownValues(value: tf.Variable): Float32Array | null {
-  if (value.dtype !== "float32") return null;
-  if (!ownedByAdamW.has(value.dataId)) {
-    const copy = tf.tidy(() => tf.add(value, tf.scalar(0)));
-    value.assign(copy);
-    copy.dispose();
-    ownedByAdamW.add(value.dataId);
-  }
-  const v = f32Values(value);
-  return v !== null && v.length === value.size ? v : null;
-}
-
 /**
- * One in-place AdamW update of `param` and its moments `m`, `v` from `grad` on the native backend:
+ * One AdamW update of `param` and its moments `m`, `v` from `grad` in one native pass on the native backend:
  * `g = grad·gradScale; m = b1·m + (1 − b1)·g; v = b2·v + (1 − b2)·g²; p = p·decay − stepSize·m/(sqrt(v)/sqrtBc2 + eps)`
- * (src/train/optimizer.ts's tfjs ops, in the same float32 order). Returns false (nothing changed) off native.
+ * (src/train/optimizer.ts's tfjs ops, in the same float32 order). The results go to fresh (pooled) buffers that are
+ * assigned to the variables, so arrays read earlier with dataSync() stay unchanged, as with tfjs ops.
+ * Returns false (nothing changed) off native.
  */
 export function nativeAdamW(param: tf.Variable, m: tf.Variable, v: tf.Variable, grad: tf.Tensor, s: AdamWScalars): boolean {
   const addon = activeAddon();
-  if (addon === null || grad.dtype !== "float32" || grad.size !== param.size) return false;
-  const gv = f32Values(grad);
-  if (gv === null || gv.length !== grad.size) return false;
-  const pv = ownValues(param);
-  const mv = ownValues(m);
-  const vv = ownValues(v);
-  if (pv === null || mv === null || vv === null) return false;
-  addon.adamw(pv, mv, vv, gv, s.gradScale, s.decay, s.beta1, 1 - s.beta1, s.beta2, 1 - s.beta2, s.sqrtBc2, s.eps, s.stepSize);
+  if (addon === null) return false;
+  const n = param.size;
+  const ins = [param, m, v, grad].map((t) => (t.dtype === "float32" && t.size === n ? f32Values(t) : null));
+  if (ins.some((x) => x === null || x.length !== n)) return false;
+  const outs = [allocF32(n), allocF32(n), allocF32(n)];
+  if (n > 0) addon.adamw(ins[0]!, ins[1]!, ins[2]!, ins[3]!, outs[0], outs[1], outs[2], s.gradScale, s.decay, s.beta1, 1 - s.beta1, s.beta2, 1 - s.beta2, s.sqrtBc2, s.eps, s.stepSize);
+  [param, m, v].forEach((variable, i) => {
+    const t = tf.tensor(outs[i], variable.shape, "float32");
+    variable.assign(t);
+    t.dispose();
+  });
   return true;
 }
