@@ -1,0 +1,161 @@
+// One convolutional-decoding reverse step t -> s for an MDLM-style (SUBS) sampler (decoding.md §1 steps 1-6): the
+// gated, s_norm-rescaled per-position law over {top-k candidates, stay MASK}, and its seeded draw.
+import { SeededRng } from "../processes/rng";
+import { boxFilterGateValues } from "./box-filter";
+import { checkConvMult, checkKernelSize, checkLayout, checkStepTimes, checkTopK } from "./config";
+import { decodedMask } from "./gate";
+import { drawCandidate, drawUnmaskPositions } from "./draw";
+import { matchUnmaskProbabilities, sNorm } from "./s-norm";
+import { topCandidates } from "./top-k";
+
+/**
+ * How the gated weights become a per-position law (decoding.md §1 steps 5-6):
+ * - 'matched' (default): π_i = min(1, c·s_i·m_i) with m_i = Σ_{j≤k} top_ij, c set so that Σ_{i∈M} π_i = |M|(t−s)/t,
+ *   the plain MDLM step's expected unmask count, exactly. Uncapped, c = s_norm·(t−s)/t: the MDLM step with p^conv.
+ * - 'reference': the reference's rows [top_ij·s_i·s_norm·(t−s) (j ≤ k), s] normalised by their sum, with s_norm
+ *   from the top-(k+1) mass (`_ddpm_convolution_update`). Its expected count is at most the plain one (Jensen),
+ *   equal when every masked position has the same gated mass.
+ */
+export type ConvNormalization = "matched" | "reference";
+
+/** Input of {@link convolutionalStep}: host arrays of one batch at one step. */
+export interface ConvStepInput {
+  /** Model token probabilities p_θ [batch * length * vocabSize], MASK excluded (decoding.md §1 step 1). */
+  probs: ArrayLike<number>;
+  /** Current ids [batch * length]; MASK is `maskId`. Prompt tokens are ordinary decoded ids. */
+  z: ArrayLike<number>;
+  batch: number;
+  length: number;
+  vocabSize: number;
+  /** The MASK id (default vocabSize). */
+  maskId?: number;
+  /** Reverse step times, 0 <= s < t <= 1. */
+  t: number;
+  s: number;
+  /** K, odd (use kernelFromBlock for the reference's "block length made odd"). */
+  kernelSize: number;
+  /** k candidates per position (reference: 1 for GSM8K, 5 for open-ended text). */
+  topK: number;
+  /** κ (default 1). */
+  convMult?: number;
+  normalization?: ConvNormalization;
+}
+
+/** The gated law of one step, per position i of the flat [batch * length] layout. */
+export interface ConvStepRows {
+  /** k = candidates per position (topK capped at V). */
+  k: number;
+  /** Candidate token ids [N * k], largest p_θ first; -1 on unmasked rows. */
+  candidates: Int32Array;
+  /** [N * (k + 1)]: the probability of each candidate, then of "stay MASK"; each masked row sums to 1, unmasked rows are 0. */
+  rows: Float64Array;
+  /** π_i = 1 − stay: the probability that position i is decoded this step (0 on unmasked rows). */
+  unmask: Float64Array;
+  /** s_i of the box filter [N]. */
+  gate: Float64Array;
+  /** s_norm per sequence [batch] (decoding.md §1 step 5; for 'matched' with the top-k mass m_i). */
+  sNorm: Float64Array;
+  /** 1 where z is MASK [N]. */
+  masked: Uint8Array;
+}
+
+/** The law of one gated step (decoding.md §1); see {@link ConvNormalization} for the two rescalings. */
+export function convolutionalStepRows(input: ConvStepInput): ConvStepRows {
+  const { batch, length, vocabSize: V, t, s } = input;
+  checkLayout(input.z.length, batch, length, "z");
+  if (!Number.isInteger(V) || V < 1) throw new RangeError(`vocabSize must be a positive integer, got ${V}`);
+  if (input.probs.length !== batch * length * V) throw new RangeError(`probs must hold batch * length * vocabSize = ${batch * length * V} entries, got ${input.probs.length}`);
+  checkStepTimes(t, s);
+  const kernelSize = checkKernelSize(input.kernelSize);
+  const topK = checkTopK(input.topK);
+  const convMult = checkConvMult(input.convMult ?? 1);
+  const mode = input.normalization ?? "matched";
+  if (mode !== "matched" && mode !== "reference") throw new RangeError(`normalization must be 'matched' or 'reference', got '${String(mode)}'`);
+  const maskId = input.maskId ?? V;
+  const N = batch * length;
+  const decoded = decodedMask(input.z, maskId);
+  const masked = new Uint8Array(N);
+  for (let i = 0; i < N; i++) masked[i] = 1 - decoded[i];
+  const gate = boxFilterGateValues(decoded, { kernelSize, convMult }, batch, length);
+  const top = topCandidates(input.probs, V, topK + 1, masked);
+  const K1 = top.count;
+  const k = Math.min(topK, V);
+  const candidates = new Int32Array(N * k).fill(-1);
+  const kept = new Float64Array(N); // m_i = Σ_{j≤k} top_ij
+  const all = new Float64Array(N); // Σ_{j≤k+1} top_ij
+  for (let i = 0; i < N; i++) {
+    if (!masked[i]) continue;
+    for (let j = 0; j < K1; j++) {
+      const v = top.values[i * K1 + j];
+      all[i] += v;
+      if (j < k) {
+        kept[i] += v;
+        candidates[i * k + j] = top.ids[i * K1 + j];
+      }
+    }
+  }
+  const W = k + 1;
+  const rows = new Float64Array(N * W);
+  const unmask = new Float64Array(N);
+  let norm: Float64Array;
+  if (mode === "matched") {
+    norm = sNorm(kept, gate, masked, batch, length);
+    for (let b = 0; b < batch; b++) {
+      const o = b * length;
+      const w = new Float64Array(length);
+      let count = 0;
+      for (let l = 0; l < length; l++) {
+        w[l] = gate[o + l] * kept[o + l];
+        count += masked[o + l];
+      }
+      const pi = matchUnmaskProbabilities(w, masked.subarray(o, o + length), (count * (t - s)) / t);
+      for (let l = 0; l < length; l++) {
+        const i = o + l;
+        if (!masked[i]) continue;
+        unmask[i] = pi[l];
+        for (let j = 0; j < k; j++) rows[i * W + j] = kept[i] > 0 ? (pi[l] * top.values[i * K1 + j]) / kept[i] : 0;
+        rows[i * W + k] = 1 - pi[l];
+      }
+    }
+  } else {
+    norm = sNorm(all, gate, masked, batch, length);
+    for (let i = 0; i < N; i++) {
+      if (!masked[i]) continue;
+      const scale = gate[i] * norm[Math.floor(i / length)] * (t - s);
+      let total = s;
+      for (let j = 0; j < k; j++) total += (rows[i * W + j] = top.values[i * K1 + j] * scale);
+      rows[i * W + k] = s;
+      if (!(total > 0)) {
+        rows[i * W + k] = 1; // s = 0 and nothing gated open: stay MASK
+        continue;
+      }
+      for (let j = 0; j <= k; j++) rows[i * W + j] /= total;
+      unmask[i] = 1 - rows[i * W + k];
+    }
+  }
+  return { k, candidates, rows, unmask, gate, sNorm: norm, masked };
+}
+
+/**
+ * Draws z_s from {@link ConvStepRows} (decoding.md §1 step 6): first which masked positions decode (Bernoulli with
+ * π_i, {@link drawUnmaskPositions}), then each decoded position's token among its k candidates ∝ its row (i.e. ∝
+ * top_ij). Unmasked positions are copied. Returns the new ids; `z` is not modified.
+ */
+export function drawConvolutionalStep(step: ConvStepRows, z: ArrayLike<number>, rng: SeededRng): Int32Array {
+  if (z.length !== step.masked.length) throw new RangeError(`z must hold ${step.masked.length} entries like the step rows, got ${z.length}`);
+  const out = Int32Array.from(z);
+  const fire = drawUnmaskPositions(step.unmask, rng);
+  const W = step.k + 1;
+  for (let i = 0; i < out.length; i++) {
+    if (!fire[i]) continue;
+    const j = drawCandidate(step.rows, i * W, step.k, rng);
+    out[i] = step.candidates[i * step.k + j];
+  }
+  return out;
+}
+
+/** One gated step end to end: {@link convolutionalStepRows} then {@link drawConvolutionalStep}. */
+export function convolutionalStep(input: ConvStepInput, rng: SeededRng): { z: Int32Array; step: ConvStepRows } {
+  const step = convolutionalStepRows(input);
+  return { z: drawConvolutionalStep(step, input.z, rng), step };
+}
