@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Writes the project-local Jupyter kernelspec .jupyter/kernels/hdlm-lab/kernel.json (absolute paths,
-# nothing global). With --stock it also writes .jupyter/kernels/tslab-stock (plain tslab, for comparisons).
+# nothing global). With --stock it also writes .jupyter/kernels/tslab-stock (plain tslab, for comparisons)
+# and, when HDLM_DENO names a deno binary, .jupyter/kernels/deno (Deno's built-in kernel, for the same table).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
@@ -26,5 +27,10 @@ write_spec hdlm-lab "hdlm-lab (TypeScript)" \
 if [ "${1:-}" = "--stock" ]; then
   write_spec tslab-stock "tslab 1.0.22 (stock)" \
     "[\"$node_bin\", \"$root/node_modules/tslab/bin/tslab\", \"kernel\", \"--config-path\", \"{connection_file}\"]"
+  if [ -n "${HDLM_DENO:-}" ]; then
+    deno_bin="$(cd "$(dirname "$HDLM_DENO")" && pwd)/$(basename "$HDLM_DENO")"
+    write_spec deno "Deno ($("$deno_bin" --version | head -1))" \
+      "[\"$deno_bin\", \"jupyter\", \"--kernel\", \"--conn\", \"{connection_file}\"]"
+  fi
 fi
 echo "kernelspec: $root/.jupyter/kernels/hdlm-lab (use JUPYTER_PATH=$root/.jupyter)"
