@@ -15,3 +15,4 @@ export * from "./experiments";
 export * from "./tasks";
 export * from "./temporal";
 export * from "./rl";
+export * from "./decoding";

@@ -10,3 +10,4 @@ export type { RowScores, BoundSummary } from "./row-scores";
 export { UnigramModel } from "./unigram";
 export { arRows } from "./ar-rows";
 export type { CausalLogits } from "./ar-rows";
+export * from "./repetition";
