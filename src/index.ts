@@ -16,3 +16,4 @@ export * from "./tasks";
 export * from "./temporal";
 export * from "./rl";
 export * from "./decoding";
+export * from "./r2ft";
