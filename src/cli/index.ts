@@ -8,3 +8,7 @@ export { parseSampleArgs, runSample, renderState } from "./sample";
 export type { SampleArgs } from "./sample";
 export { parseEvalArgs, runEval, takeBatches, wikiTextBatches } from "./eval";
 export type { EvalArgs } from "./eval";
+export { parseImportArgs, runImport } from "./import";
+export type { ImportArgs } from "./import";
+export { parseExportArgs, runExport } from "./export";
+export type { ExportArgs } from "./export";

@@ -1,4 +1,4 @@
-// The `hdlm` command line: `hdlm train | sample | eval` (bin/hdlm.js runs the compiled copy).
+// The `hdlm` command line: `hdlm train | sample | eval | import | export` (bin/hdlm.js runs the compiled copy).
 // Errors print one line (no stack trace) and exit with status 1; usage errors exit with status 2.
 import { initEngine, describeEngine } from "../engine/select";
 import { loadConfig } from "../train/config";
@@ -6,6 +6,8 @@ import { train } from "../train/trainer";
 import { UsageError, processIo } from "./args";
 import { SAMPLE_USAGE, parseSampleArgs, runSample } from "./sample";
 import { EVAL_USAGE, parseEvalArgs, runEval } from "./eval";
+import { IMPORT_USAGE, parseImportArgs, runImport } from "./import";
+import { EXPORT_USAGE, parseExportArgs, runExport } from "./export";
 
 const TRAIN_USAGE = `usage: hdlm train --config <file.json> [--resume]
 
@@ -17,6 +19,10 @@ const USAGE = `${TRAIN_USAGE}
 ${SAMPLE_USAGE}
 
 ${EVAL_USAGE}
+
+${IMPORT_USAGE}
+
+${EXPORT_USAGE}
 
   HDLM_BACKEND=wasm|cpu|native|tensorflow forces a backend`;
 
@@ -63,7 +69,9 @@ export async function main(argv: string[]): Promise<number> {
       await runEval(args, processIo);
       return 0;
     }
-    if (command !== "train") throw new UsageError(`unknown command ${command} (commands: train, sample, eval)`);
+    if (command === "import") return await runImport(parseImportArgs(rest), processIo).then(() => 0);
+    if (command === "export") return await runExport(parseExportArgs(rest), processIo).then(() => 0);
+    if (command !== "train") throw new UsageError(`unknown command ${command} (commands: train, sample, eval, import, export)`);
     const args = parseTrainArgs(rest);
     const config = loadConfig(args.config);
     const engine = await initEngine();

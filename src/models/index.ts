@@ -8,3 +8,5 @@ export { ditForward, arForward, block } from "./transformer";
 export type { DiTOutput } from "./transformer";
 export { layerNorm, modulate, geluTanh, geluTanhAutodiff, silu, dense, timestepEmbedding, rotaryTables, applyRotary, attentionBias, attention } from "./layers";
 export type { AttentionMask } from "./layers";
+export { mdlmDitForward, mdlmSubs, mdlmSigma, mdlmDitDenoiser, mdlmDitEvalModel, mdlmDitLayout, initMdlmDitParams, checkMdlmDitParams, checkMdlmDitConfig, toHdlmDitParams, fromHdlmDitParams, mdlmToModelConfig } from "./mdlm-dit";
+export type { MdlmDitConfig, MdlmConditioning } from "./mdlm-dit";

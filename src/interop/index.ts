@@ -1,0 +1,12 @@
+// Public exports of src/interop: moving DiTs between hdlm-lab and the reference PyTorch code (mdlm): a data-only
+// pickle reader, torch.save/Lightning .ckpt and .safetensors readers, import into run folders and export back.
+export { unpickle, findForeign, PyDict, PyTuple, PyGlobal, PyObject, TorchTensor, TorchStorage, PickleError } from "./pickle";
+export type { PickleValue, TorchDtype } from "./pickle";
+export { readTorchArchive } from "./torch-archive";
+export type { TorchArchive } from "./torch-archive";
+export { readSafetensors, writeSafetensors } from "./safetensors";
+export type { F32Tensor } from "./safetensors";
+export { readMdlmCheckpoint } from "./mdlm-import";
+export type { ImportedMdlm, MdlmImportOptions } from "./mdlm-import";
+export { writeImportedRun, exportRun, runMdlmConfig } from "./mdlm-run";
+export type { ImportedRunSummary, ExportSummary } from "./mdlm-run";
