@@ -3,10 +3,23 @@
 import { checkConvMult, checkKernelSize, checkLayout } from "./config";
 import { PositionGate } from "./gate";
 
-/** Options of the box-filter gate: K (odd) and κ = convMult (default 1, the reference value). */
+/**
+ * What a row with no decoded token at all gets: 'closed' (default, decoding.md §1: u = 0 everywhere, so nothing can
+ * be decoded, as in the reference, which always has a prompt) or 'open' (hdlm-lab's choice for unconditional
+ * sampling: such a row gets weight 1 everywhere, i.e. the plain step, until its first token appears).
+ */
+export type EmptyRowRule = "closed" | "open";
+
+/** Options of the box-filter gate: K (odd), κ = convMult (default 1, the reference value), the empty-row rule. */
 export interface BoxFilterOptions {
   kernelSize: number;
   convMult?: number;
+  emptyRow?: EmptyRowRule;
+}
+
+function checkEmptyRow(rule: unknown): EmptyRowRule {
+  if (rule !== "closed" && rule !== "open") throw new RangeError(`emptyRow must be 'closed' or 'open', got '${String(rule)}'`);
+  return rule;
 }
 
 /**
@@ -27,12 +40,23 @@ export function decodedNeighbourCounts(decoded: ArrayLike<number>, kernelSize: n
   return out;
 }
 
-/** s_i = tanh(κ·u_i) (decoding.md §1 step 3): 0 → 0, 1 → 0.7616, 2 → 0.9640, 3 → 0.9951 at κ = 1. */
+/**
+ * s_i = tanh(κ·u_i) (decoding.md §1 step 3): 0 → 0, 1 → 0.7616, 2 → 0.9640, 3 → 0.9951 at κ = 1. A row with no
+ * decoded token follows `emptyRow` ({@link EmptyRowRule}).
+ */
 export function boxFilterGateValues(decoded: ArrayLike<number>, options: BoxFilterOptions, batch = 1, length = decoded.length / batch): Float64Array {
   const kappa = checkConvMult(options.convMult ?? 1);
+  const emptyRow = checkEmptyRow(options.emptyRow ?? "closed");
   const u = decodedNeighbourCounts(decoded, options.kernelSize, batch, length);
   const out = new Float64Array(u.length);
   for (let i = 0; i < u.length; i++) out[i] = Math.tanh(kappa * u[i]);
+  if (emptyRow === "open") {
+    for (let b = 0; b < batch; b++) {
+      let any = false;
+      for (let l = 0; l < length && !any; l++) any = decoded[b * length + l] ? true : false;
+      if (!any) out.fill(1, b * length, (b + 1) * length);
+    }
+  }
   return out;
 }
 
@@ -40,8 +64,9 @@ export function boxFilterGateValues(decoded: ArrayLike<number>, options: BoxFilt
 export function convolutionGate(options: BoxFilterOptions): PositionGate {
   const kernelSize = checkKernelSize(options.kernelSize);
   const convMult = checkConvMult(options.convMult ?? 1);
+  const emptyRow = checkEmptyRow(options.emptyRow ?? "closed");
   return {
-    name: `conv(K=${kernelSize}${convMult !== 1 ? `, kappa=${convMult}` : ""})`,
-    weights: (decoded, batch, length) => boxFilterGateValues(decoded, { kernelSize, convMult }, batch, length),
+    name: `conv(K=${kernelSize}${convMult !== 1 ? `, kappa=${convMult}` : ""}${emptyRow === "open" ? ", empty rows open" : ""})`,
+    weights: (decoded, batch, length) => boxFilterGateValues(decoded, { kernelSize, convMult, emptyRow }, batch, length),
   };
 }

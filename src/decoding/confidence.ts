@@ -1,6 +1,8 @@
 // The confidence-based drop-in (decoding.md §1 "Confidence-based drop-in", `lladaconv`): for samplers that decode
 // the n most confident positions per step, confidence_i = p_i(argmax)·tanh(κ·u_i), then the usual top-n.
 import { checkCount, checkLayout } from "./config";
+import { boxFilterGateValues, EmptyRowRule } from "./box-filter";
+import { decodedMask } from "./gate";
 
 /** The argmax of each row of a flat [rows * V] table: ids and values (ties: the lower id). */
 export function rowArgmax(probs: ArrayLike<number>, vocabSize: number): { ids: Int32Array; values: Float64Array } {
@@ -58,4 +60,43 @@ export function topNPositions(
     out.push(Int32Array.from(idx.slice(0, want)).sort());
   }
   return out;
+}
+
+/** Input of {@link selectByGatedConfidence}: host arrays of one batch at one step. */
+export interface ConfidenceSelectInput {
+  /** Model token probabilities [batch * length * vocabSize], MASK excluded. */
+  probs: ArrayLike<number>;
+  /** Current ids [batch * length]; MASK is `maskId` (default vocabSize). */
+  z: ArrayLike<number>;
+  batch: number;
+  length: number;
+  vocabSize: number;
+  maskId?: number;
+  /** K (odd) and κ of the gate, and the empty-row rule (see boxFilterGateValues). */
+  kernelSize: number;
+  convMult?: number;
+  emptyRow?: EmptyRowRule;
+  /** How many positions to decode: one count, or one per row. */
+  n: number | ArrayLike<number>;
+  /** Restrict the choice further (e.g. a semi-AR block), 0/1 per position; MASK positions only in any case. */
+  eligible?: ArrayLike<number>;
+}
+
+/**
+ * The confidence drop-in in one call (decoding.md §1, `lladaconv`): gate s_i from the decoded mask, confidence
+ * p_i(argmax)·s_i on the MASK positions, the top-n per row, and the argmax token of each chosen position.
+ */
+export function selectByGatedConfidence(input: ConfidenceSelectInput): { positions: Int32Array[]; tokens: Int32Array[]; confidence: Float64Array } {
+  const { batch, length, vocabSize: V } = input;
+  checkLayout(input.z.length, batch, length, "z");
+  if (input.probs.length !== batch * length * V) throw new RangeError(`probs must hold batch * length * vocabSize = ${batch * length * V} entries, got ${input.probs.length}`);
+  if (input.eligible !== undefined) checkLayout(input.eligible.length, batch, length, "eligible");
+  const decoded = decodedMask(input.z, input.maskId ?? V);
+  const gate = boxFilterGateValues(decoded, { kernelSize: input.kernelSize, convMult: input.convMult, emptyRow: input.emptyRow }, batch, length);
+  const { ids, values } = rowArgmax(input.probs, V);
+  const confidence = gatedConfidence(values, gate);
+  const eligible = new Uint8Array(batch * length);
+  for (let i = 0; i < eligible.length; i++) eligible[i] = !decoded[i] && (input.eligible === undefined || input.eligible[i]) ? 1 : 0;
+  const positions = topNPositions(confidence, eligible, input.n, batch, length);
+  return { positions, tokens: positions.map((p) => Int32Array.from(p, (i) => ids[i])), confidence };
 }

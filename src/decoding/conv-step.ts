@@ -1,7 +1,7 @@
 // One convolutional-decoding reverse step t -> s for an MDLM-style (SUBS) sampler (decoding.md §1 steps 1-6): the
 // gated, s_norm-rescaled per-position law over {top-k candidates, stay MASK}, and its seeded draw.
 import { SeededRng } from "../processes/rng";
-import { boxFilterGateValues } from "./box-filter";
+import { boxFilterGateValues, EmptyRowRule } from "./box-filter";
 import { checkConvMult, checkKernelSize, checkLayout, checkStepTimes, checkTopK } from "./config";
 import { decodedMask } from "./gate";
 import { drawCandidate, drawUnmaskPositions } from "./draw";
@@ -39,6 +39,13 @@ export interface ConvStepInput {
   /** κ (default 1). */
   convMult?: number;
   normalization?: ConvNormalization;
+  /** A row with no decoded token: 'closed' (default, the paper: nothing decodes) or 'open' (the plain step). */
+  emptyRow?: EmptyRowRule;
+  /**
+   * Token choice among the k candidates ∝ top_ij^(1/T); 0 = the top candidate (default 1, the reference). The
+   * unmask probabilities do not depend on it.
+   */
+  temperature?: number;
 }
 
 /** The gated law of one step, per position i of the flat [batch * length] layout. */
@@ -72,11 +79,13 @@ export function convolutionalStepRows(input: ConvStepInput): ConvStepRows {
   const mode = input.normalization ?? "matched";
   if (mode !== "matched" && mode !== "reference") throw new RangeError(`normalization must be 'matched' or 'reference', got '${String(mode)}'`);
   const maskId = input.maskId ?? V;
+  const temperature = input.temperature ?? 1;
+  if (typeof temperature !== "number" || !Number.isFinite(temperature) || temperature < 0) throw new RangeError(`temperature must be a finite number >= 0 (0 = the top candidate), got ${String(temperature)}`);
   const N = batch * length;
   const decoded = decodedMask(input.z, maskId);
   const masked = new Uint8Array(N);
   for (let i = 0; i < N; i++) masked[i] = 1 - decoded[i];
-  const gate = boxFilterGateValues(decoded, { kernelSize, convMult }, batch, length);
+  const gate = boxFilterGateValues(decoded, { kernelSize, convMult, emptyRow: input.emptyRow }, batch, length);
   const top = topCandidates(input.probs, V, topK + 1, masked);
   const K1 = top.count;
   const k = Math.min(topK, V);
@@ -93,6 +102,19 @@ export function convolutionalStepRows(input: ConvStepInput): ConvStepRows {
         candidates[i * k + j] = top.ids[i * K1 + j];
       }
     }
+  }
+  // share_ij: the law of the token given that position i decodes, ∝ top_ij^(1/T) over its k candidates
+  const share = new Float64Array(N * k);
+  for (let i = 0; i < N; i++) {
+    if (!masked[i]) continue;
+    let z = 0;
+    for (let j = 0; j < k; j++) {
+      const v = top.values[i * K1 + j];
+      const w = temperature === 0 ? (j === 0 ? 1 : 0) : temperature === 1 ? v : v > 0 ? Math.pow(v, 1 / temperature) : 0;
+      share[i * k + j] = w;
+      z += w;
+    }
+    for (let j = 0; j < k; j++) share[i * k + j] = z > 0 ? share[i * k + j] / z : j === 0 ? 1 : 0;
   }
   const W = k + 1;
   const rows = new Float64Array(N * W);
@@ -113,7 +135,7 @@ export function convolutionalStepRows(input: ConvStepInput): ConvStepRows {
         const i = o + l;
         if (!masked[i]) continue;
         unmask[i] = pi[l];
-        for (let j = 0; j < k; j++) rows[i * W + j] = kept[i] > 0 ? (pi[l] * top.values[i * K1 + j]) / kept[i] : 0;
+        for (let j = 0; j < k; j++) rows[i * W + j] = pi[l] * share[i * k + j];
         rows[i * W + k] = 1 - pi[l];
       }
     }
@@ -121,16 +143,15 @@ export function convolutionalStepRows(input: ConvStepInput): ConvStepRows {
     norm = sNorm(all, gate, masked, batch, length);
     for (let i = 0; i < N; i++) {
       if (!masked[i]) continue;
-      const scale = gate[i] * norm[Math.floor(i / length)] * (t - s);
-      let total = s;
-      for (let j = 0; j < k; j++) total += (rows[i * W + j] = top.values[i * K1 + j] * scale);
-      rows[i * W + k] = s;
+      const leave = kept[i] * gate[i] * norm[Math.floor(i / length)] * (t - s);
+      const total = leave + s;
       if (!(total > 0)) {
         rows[i * W + k] = 1; // s = 0 and nothing gated open: stay MASK
         continue;
       }
-      for (let j = 0; j <= k; j++) rows[i * W + j] /= total;
-      unmask[i] = 1 - rows[i * W + k];
+      unmask[i] = leave / total;
+      for (let j = 0; j < k; j++) rows[i * W + j] = unmask[i] * share[i * k + j];
+      rows[i * W + k] = s / total;
     }
   }
   return { k, candidates, rows, unmask, gate, sNorm: norm, masked };

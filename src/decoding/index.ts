@@ -4,14 +4,15 @@ export { checkKernelSize, kernelFromBlock, checkTopK, checkConvMult, checkBlockL
 export { decodedMask, fullWindowGate } from "./gate";
 export type { PositionGate } from "./gate";
 export { decodedNeighbourCounts, boxFilterGateValues, convolutionGate } from "./box-filter";
-export type { BoxFilterOptions } from "./box-filter";
+export type { BoxFilterOptions, EmptyRowRule } from "./box-filter";
 export { sNorm, matchUnmaskProbabilities, S_NORM_EPSILON } from "./s-norm";
 export { drawUnmaskPositions, drawCandidate } from "./draw";
 export { topCandidates } from "./top-k";
 export type { TopCandidates } from "./top-k";
 export { convolutionalStepRows, drawConvolutionalStep, convolutionalStep } from "./conv-step";
 export type { ConvNormalization, ConvStepInput, ConvStepRows } from "./conv-step";
-export { rowArgmax, gatedConfidence, topNPositions } from "./confidence";
+export { rowArgmax, gatedConfidence, topNPositions, selectByGatedConfidence } from "./confidence";
+export type { ConfidenceSelectInput } from "./confidence";
 export { semiArPlan, blockWindow, blockOfStep, currentBlocks, semiArGate, semiArSelect } from "./semi-ar";
 export type { SemiArOptions, SemiArPlan } from "./semi-ar";
 export { gateHdlmMaskRows } from "./hdlm-gate";

@@ -74,3 +74,12 @@ test("bad input: one line naming the field", () => {
   assert.equal(kernelFromBlock(51), 51);
   oneLine(() => kernelFromBlock(0), /^blockLength/);
 });
+
+test("emptyRow 'open' gives weight 1 to a row with no decoded token and leaves other rows alone", () => {
+  const d = [0, 0, 0, 0, /* row 2 */ 0, 1, 0, 0];
+  assert.deepEqual(Array.from(boxFilterGateValues(d, { kernelSize: 3 }, 2, 4)).slice(0, 4), [0, 0, 0, 0]);
+  const open = boxFilterGateValues(d, { kernelSize: 3, emptyRow: "open" }, 2, 4);
+  assert.deepEqual(Array.from(open), [1, 1, 1, 1, Math.tanh(1), Math.tanh(1), Math.tanh(1), 0]);
+  assert.equal(convolutionGate({ kernelSize: 3, emptyRow: "open" }).name, "conv(K=3, empty rows open)");
+  assert.throws(() => convolutionGate({ kernelSize: 3, emptyRow: "no" as "open" }), /^RangeError: emptyRow must be 'closed' or 'open', got 'no'$/);
+});

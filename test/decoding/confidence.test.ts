@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { SeededRng } from "../../src/processes/rng";
-import { rowArgmax, gatedConfidence, topNPositions } from "../../src/decoding/confidence";
+import { rowArgmax, gatedConfidence, topNPositions, selectByGatedConfidence } from "../../src/decoding/confidence";
 import { boxFilterGateValues, decodedNeighbourCounts } from "../../src/decoding/box-filter";
 
 test("top-n of p(argmax)·tanh(u) equals a brute-force sort (random toys)", () => {
@@ -48,4 +48,24 @@ test("argmax and tie-breaks: lower id, lower position; positiveOnly skips positi
   assert.throws(() => topNPositions([1, 2], [1, 1], -1), /^RangeError: n must be an integer >= 0, got -1$/);
   assert.throws(() => topNPositions([1, 2], [1, 1], [1, 1]), /^RangeError: n must be a count or one count per row/);
   assert.throws(() => topNPositions([NaN, 2], [1, 1], 1), /scores must not be NaN/);
+});
+
+test("selectByGatedConfidence: the drop-in in one call matches the pieces, respects eligible, returns argmax tokens", () => {
+  const rng = new SeededRng(22);
+  const V = 4, B = 2, L = 9, MASK = V;
+  const probs = Array.from({ length: B * L * V }, () => rng.uniform());
+  const z = [0, 1, MASK, MASK, MASK, MASK, MASK, MASK, MASK, /* row 2 */ MASK, MASK, MASK, MASK, 2, MASK, MASK, MASK, MASK];
+  const r = selectByGatedConfidence({ probs, z, batch: B, length: L, vocabSize: V, kernelSize: 3, n: 2 });
+  const decoded = z.map((x) => (x === MASK ? 0 : 1));
+  const conf = gatedConfidence(rowArgmax(probs, V).values, boxFilterGateValues(decoded, { kernelSize: 3 }, B, L));
+  const want = topNPositions(conf, decoded.map((d) => 1 - d), 2, B, L);
+  assert.deepEqual(r.positions.map((p) => Array.from(p)), want.map((p) => Array.from(p)));
+  // K = 3: only neighbours of decoded tokens score above 0, so the choice is 2 (then a zero-score position) in row 1
+  assert.ok(r.positions[0].includes(2));
+  r.positions.forEach((p, b) => p.forEach((i, k) => assert.equal(r.tokens[b][k], rowArgmax(probs.slice(i * V, i * V + V), V).ids[0])));
+  // eligible narrows the choice; decoded positions are never chosen
+  const only = new Array(B * L).fill(0);
+  only[5] = only[14] = only[0] = 1;
+  const narrow = selectByGatedConfidence({ probs, z, batch: B, length: L, vocabSize: V, kernelSize: 3, n: 3, eligible: only });
+  assert.deepEqual(narrow.positions.map((p) => Array.from(p)), [[5], [14]]);
 });

@@ -242,3 +242,36 @@ test("bad input: one line naming the field", () => {
   bad({ probs: probs.subarray(1) }, /^probs must hold/);
   bad({ normalization: "other" as "matched" }, /^normalization must be/);
 });
+
+test("empty rows: 'closed' (the paper) decodes nothing, 'open' takes the plain step until a token appears", () => {
+  const probs = randomProbs(new SeededRng(8), B * L);
+  const z = new Array(B * L).fill(MASK);
+  for (let l = 0; l < 3; l++) z[L + l] = 1; // row 2 has a prompt, row 1 has nothing
+  const closed = convolutionalStepRows({ probs, z, batch: B, length: L, vocabSize: V, t: 1, s: 0.9, kernelSize: 5, topK: 2 });
+  for (let l = 0; l < L; l++) assert.equal(closed.unmask[l], 0);
+  const open = convolutionalStepRows({ probs, z, batch: B, length: L, vocabSize: V, t: 1, s: 0.9, kernelSize: 5, topK: 2, emptyRow: "open" });
+  // row 1 is ungated: π_i ∝ m_i with Σ π = |M|(t−s)/t = 14·0.1
+  let sum = 0;
+  for (let l = 0; l < L; l++) sum += open.unmask[l];
+  assert.ok(Math.abs(sum - 1.4) < 1e-9);
+  // row 2 (with a prompt) is gated the same way in both
+  for (let l = 0; l < L; l++) assert.equal(open.unmask[L + l], closed.unmask[L + l]);
+  assert.throws(() => convolutionalStepRows({ ...input(probs), emptyRow: "x" as "open" }), /^RangeError: emptyRow must be 'closed' or 'open'/);
+});
+
+test("temperature changes only the token choice: T = 0 takes the top candidate, T = 0.5 squares the odds", () => {
+  const probs = randomProbs(new SeededRng(9), B * L);
+  for (const normalization of ["matched", "reference"] as const) {
+    const t1 = convolutionalStepRows(input(probs, { normalization }));
+    const t0 = convolutionalStepRows(input(probs, { normalization, temperature: 0 }));
+    const th = convolutionalStepRows(input(probs, { normalization, temperature: 0.5 }));
+    for (let i = 0; i < B * L; i++) {
+      if (z0[i] !== MASK) continue;
+      assert.equal(t0.unmask[i], t1.unmask[i]);
+      assert.equal(th.unmask[i], t1.unmask[i]);
+      assert.ok(Math.abs(t0.rows[i * 3] - t1.unmask[i]) < 1e-12 && t0.rows[i * 3 + 1] === 0);
+      if (t1.rows[i * 3 + 1] > 0) assert.ok(Math.abs(th.rows[i * 3] / th.rows[i * 3 + 1] - (t1.rows[i * 3] / t1.rows[i * 3 + 1]) ** 2) < 1e-6);
+    }
+  }
+  assert.throws(() => convolutionalStepRows(input(probs, { temperature: -1 })), /^RangeError: temperature must be/);
+});
