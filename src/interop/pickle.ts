@@ -294,8 +294,8 @@ export function unpickle(bytes: Uint8Array, persistentLoad?: PersistentLoad): Pi
       case 0x8d: // BINUNICODE8
         push(utf8(take(u64())));
         break;
-      case 0x56: // UNICODE (raw-unicode-escape; plain text in practice)
-        push(line());
+      case 0x56: // UNICODE (raw-unicode-escape: latin-1 text with \uXXXX and \UXXXXXXXX escapes)
+        push(line().replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_m, a: string | undefined, b: string | undefined) => String.fromCodePoint(parseInt(a ?? b ?? "0", 16))));
         break;
       case 0x54: // BINSTRING (Python 2 str)
         push(latin1.decode(take(u32())));
