@@ -17,3 +17,5 @@ export { semiArPlan, blockWindow, blockOfStep, currentBlocks, semiArGate, semiAr
 export type { SemiArOptions, SemiArPlan } from "./semi-ar";
 export { gateHdlmMaskRows } from "./hdlm-gate";
 export type { HdlmRowLayout } from "./hdlm-gate";
+export { DECODING_KINDS, DECODING_DEFAULTS, parseDecodingConfig, checkDecodingForRun } from "./decoding-config";
+export type { DecodingKind, DecodingConfig, GateSettings } from "./decoding-config";
