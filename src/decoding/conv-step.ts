@@ -15,11 +15,14 @@ import { topCandidates } from "./top-k";
  * - 'reference': the reference's rows [top_ij·s_i·s_norm·(t−s) (j ≤ k), s] normalised by their sum, with s_norm
  *   from the top-(k+1) mass (`_ddpm_convolution_update`). Its expected count is at most the plain one (Jensen),
  *   equal when every masked position has the same gated mass.
+ * - 'none': no s_norm, π_i = s_i·(t−s)/t. For 0/1 gates that restrict where the base step may act, e.g. the semi-AR
+ *   block gate with a per-block time grid: inside the block it is the plain MDLM step, outside nothing moves (s_norm
+ *   would push the unmasks of every masked position into the open ones).
  */
-export type ConvNormalization = "matched" | "reference";
+export type ConvNormalization = "matched" | "reference" | "none";
 
-/** Input of {@link convolutionalStep}: host arrays of one batch at one step. */
-export interface ConvStepInput {
+/** Input of {@link gatedStepRows}: host arrays of one batch at one step, and the per-position gate. */
+export interface GatedStepInput {
   /** Model token probabilities p_θ [batch * length * vocabSize], MASK excluded (decoding.md §1 step 1). */
   probs: ArrayLike<number>;
   /** Current ids [batch * length]; MASK is `maskId`. Prompt tokens are ordinary decoded ids. */
@@ -32,20 +35,26 @@ export interface ConvStepInput {
   /** Reverse step times, 0 <= s < t <= 1. */
   t: number;
   s: number;
-  /** K, odd (use kernelFromBlock for the reference's "block length made odd"). */
-  kernelSize: number;
   /** k candidates per position (reference: 1 for GSM8K, 5 for open-ended text). */
   topK: number;
-  /** κ (default 1). */
-  convMult?: number;
+  /** The gate s_i in [0, 1] per position [batch * length], e.g. `PositionGate.weights(decodedMask(z, maskId), B, L)`. */
+  gate: ArrayLike<number>;
   normalization?: ConvNormalization;
-  /** A row with no decoded token: 'closed' (default, the paper: nothing decodes) or 'open' (the plain step). */
-  emptyRow?: EmptyRowRule;
   /**
    * Token choice among the k candidates ∝ top_ij^(1/T); 0 = the top candidate (default 1, the reference). The
    * unmask probabilities do not depend on it.
    */
   temperature?: number;
+}
+
+/** Input of {@link convolutionalStepRows}: a gated step whose gate is the box filter (decoding.md §1 steps 2-3). */
+export interface ConvStepInput extends Omit<GatedStepInput, "gate"> {
+  /** K, odd (use kernelFromBlock for the reference's "block length made odd"). */
+  kernelSize: number;
+  /** κ (default 1). */
+  convMult?: number;
+  /** A row with no decoded token: 'closed' (default, the paper: nothing decodes) or 'open' (the plain step). */
+  emptyRow?: EmptyRowRule;
 }
 
 /** The gated law of one step, per position i of the flat [batch * length] layout. */
@@ -58,26 +67,43 @@ export interface ConvStepRows {
   rows: Float64Array;
   /** π_i = 1 − stay: the probability that position i is decoded this step (0 on unmasked rows). */
   unmask: Float64Array;
-  /** s_i of the box filter [N]. */
+  /** The gate s_i used [N]. */
   gate: Float64Array;
-  /** s_norm per sequence [batch] (decoding.md §1 step 5; for 'matched' with the top-k mass m_i). */
+  /** s_norm per sequence [batch] (decoding.md §1 step 5; for 'matched' with the top-k mass m_i; 1 for 'none'). */
   sNorm: Float64Array;
   /** 1 where z is MASK [N]. */
   masked: Uint8Array;
 }
 
-/** The law of one gated step (decoding.md §1); see {@link ConvNormalization} for the two rescalings. */
+/**
+ * The convolutional-decoding step (decoding.md §1): the box-filter gate s_i = tanh(κ·u_i) on the decoded mask of z,
+ * then {@link gatedStepRows}.
+ */
 export function convolutionalStepRows(input: ConvStepInput): ConvStepRows {
+  const { kernelSize, convMult, emptyRow, ...rest } = input;
+  checkLayout(input.z.length, input.batch, input.length, "z");
+  checkKernelSize(kernelSize);
+  checkConvMult(convMult ?? 1);
+  const gate = boxFilterGateValues(decodedMask(input.z, input.maskId ?? input.vocabSize), { kernelSize, convMult, emptyRow }, input.batch, input.length);
+  return gatedStepRows({ ...rest, gate });
+}
+
+/**
+ * The law of one gated MDLM (SUBS) step t -> s for any gate (decoding.md §1 steps 4-6): top-k candidates, s_norm
+ * rescaling, stay-MASK column; see {@link ConvNormalization} for the two rescalings. With the full-window gate (all
+ * 1) and topK >= V it is the plain MDLM step (both normalisations); with a box-filter gate it is convolutional decoding; with the
+ * semi-AR gate only the current block can decode.
+ */
+export function gatedStepRows(input: GatedStepInput): ConvStepRows {
   const { batch, length, vocabSize: V, t, s } = input;
   checkLayout(input.z.length, batch, length, "z");
   if (!Number.isInteger(V) || V < 1) throw new RangeError(`vocabSize must be a positive integer, got ${V}`);
   if (input.probs.length !== batch * length * V) throw new RangeError(`probs must hold batch * length * vocabSize = ${batch * length * V} entries, got ${input.probs.length}`);
   checkStepTimes(t, s);
-  const kernelSize = checkKernelSize(input.kernelSize);
   const topK = checkTopK(input.topK);
-  const convMult = checkConvMult(input.convMult ?? 1);
+  checkLayout(input.gate.length, batch, length, "gate");
   const mode = input.normalization ?? "matched";
-  if (mode !== "matched" && mode !== "reference") throw new RangeError(`normalization must be 'matched' or 'reference', got '${String(mode)}'`);
+  if (mode !== "matched" && mode !== "reference" && mode !== "none") throw new RangeError(`normalization must be 'matched', 'reference' or 'none', got '${String(mode)}'`);
   const maskId = input.maskId ?? V;
   const temperature = input.temperature ?? 1;
   if (typeof temperature !== "number" || !Number.isFinite(temperature) || temperature < 0) throw new RangeError(`temperature must be a finite number >= 0 (0 = the top candidate), got ${String(temperature)}`);
@@ -85,7 +111,8 @@ export function convolutionalStepRows(input: ConvStepInput): ConvStepRows {
   const decoded = decodedMask(input.z, maskId);
   const masked = new Uint8Array(N);
   for (let i = 0; i < N; i++) masked[i] = 1 - decoded[i];
-  const gate = boxFilterGateValues(decoded, { kernelSize, convMult, emptyRow: input.emptyRow }, batch, length);
+  const gate = Float64Array.from(input.gate);
+  for (let i = 0; i < N; i++) if (!(gate[i] >= 0 && gate[i] <= 1)) throw new RangeError(`gate must lie in [0, 1], got ${gate[i]} at flat index ${i}`);
   const top = topCandidates(input.probs, V, topK + 1, masked);
   const K1 = top.count;
   const k = Math.min(topK, V);
@@ -138,6 +165,14 @@ export function convolutionalStepRows(input: ConvStepInput): ConvStepRows {
         for (let j = 0; j < k; j++) rows[i * W + j] = pi[l] * share[i * k + j];
         rows[i * W + k] = 1 - pi[l];
       }
+    }
+  } else if (mode === "none") {
+    norm = new Float64Array(batch).fill(1);
+    for (let i = 0; i < N; i++) {
+      if (!masked[i]) continue;
+      unmask[i] = (gate[i] * (t - s)) / t;
+      for (let j = 0; j < k; j++) rows[i * W + j] = unmask[i] * share[i * k + j];
+      rows[i * W + k] = 1 - unmask[i];
     }
   } else {
     norm = sNorm(all, gate, masked, batch, length);

@@ -7,8 +7,10 @@ import { initEngine } from "../../src/engine";
 import { tf } from "../../src/engine/tf";
 import { SeededRng } from "../../src/processes/rng";
 import { mdlmDdpmProbs } from "../../src/samplers/posterior-mdlm";
-import { convolutionalStepRows, drawConvolutionalStep, convolutionalStep, ConvStepInput } from "../../src/decoding/conv-step";
+import { gatedStepRows, convolutionalStepRows, drawConvolutionalStep, convolutionalStep, ConvStepInput } from "../../src/decoding/conv-step";
 import { decodedNeighbourCounts } from "../../src/decoding/box-filter";
+import { fullWindowGate, decodedMask } from "../../src/decoding/gate";
+import { semiArPlan, semiArGate } from "../../src/decoding/semi-ar";
 
 before(async () => {
   await initEngine();
@@ -240,7 +242,7 @@ test("bad input: one line naming the field", () => {
   bad({ t: 0.5, s: 0.5 }, /^s must be a number in \[0, t/);
   bad({ t: 0 }, /^t must be a number in \(0, 1\]/);
   bad({ probs: probs.subarray(1) }, /^probs must hold/);
-  bad({ normalization: "other" as "matched" }, /^normalization must be/);
+  bad({ normalization: "other" as "matched" }, /^normalization must be 'matched', 'reference' or 'none'/);
 });
 
 test("empty rows: 'closed' (the paper) decodes nothing, 'open' takes the plain step until a token appears", () => {
@@ -274,4 +276,38 @@ test("temperature changes only the token choice: T = 0 takes the top candidate, 
     }
   }
   assert.throws(() => convolutionalStepRows(input(probs, { temperature: -1 })), /^RangeError: temperature must be/);
+});
+
+test("any gate: the full window with topK >= V is the plain MDLM step; the semi-AR gate decodes only the current block", () => {
+  const probs = randomProbs(new SeededRng(10), B * L);
+  const [t, s] = [0.6, 0.45];
+  const plain = tf.tidy(() => mdlmDdpmProbs(tf.tensor3d(Float32Array.from(probs), [B, L, V]), tf.tensor2d(z0, [B, L], "int32"), t, s, V).dataSync());
+  const full = fullWindowGate().weights(decodedMask(z0, MASK), B, L);
+  for (const normalization of ["matched", "reference"] as const) {
+    const st = gatedStepRows({ probs, z: z0, batch: B, length: L, vocabSize: V, t, s, topK: V, gate: full, normalization });
+    for (let i = 0; i < B * L; i++) {
+      if (z0[i] !== MASK) continue;
+      assert.ok(Math.abs(st.rows[i * (V + 1) + V] - plain[i * (V + 1) + V]) < 1e-6, `${normalization} stay ${i}`);
+      for (let j = 0; j < V; j++) {
+        const v = st.candidates[i * V + j];
+        assert.ok(Math.abs(st.rows[i * (V + 1) + j] - plain[i * (V + 1) + v]) < 1e-6, `${normalization} row ${i} token ${v}`);
+      }
+    }
+  }
+  const plan = semiArPlan({ promptLength: 3, genLength: 8, blockLength: 4, steps: 2 });
+  const gate = semiArGate(plan).weights(decodedMask(z0, MASK), B, L);
+  const st = gatedStepRows({ probs, z: z0, batch: B, length: L, vocabSize: V, t, s, topK: 2, gate });
+  for (let b = 0; b < B; b++) for (let l = 0; l < L; l++) if (st.unmask[b * L + l] > 0) assert.ok(l >= 3 && l < 7, `row ${b}: position ${l} outside block 0`);
+  assert.ok(st.unmask.some((x) => x > 0));
+  // 'none': the gate restricts the plain step, without s_norm: (t−s)/t inside the block, 0 outside
+  const none = gatedStepRows({ probs, z: z0, batch: B, length: L, vocabSize: V, t, s, topK: 2, gate, normalization: "none" });
+  for (let b = 0; b < B; b++) {
+    for (let l = 0; l < L; l++) {
+      const i = b * L + l;
+      const want = z0[i] === MASK && l >= 3 && l < 7 ? (t - s) / t : 0;
+      assert.ok(Math.abs(none.unmask[i] - want) < 1e-12, `none row ${b} position ${l}`);
+    }
+  }
+  assert.throws(() => gatedStepRows({ probs, z: z0, batch: B, length: L, vocabSize: V, t, s, topK: 2, gate: new Array(B * L).fill(1.5) }), /^RangeError: gate must lie in \[0, 1\]/);
+  assert.throws(() => gatedStepRows({ probs, z: z0, batch: B, length: L, vocabSize: V, t, s, topK: 2, gate: [1] }), /^RangeError: gate must hold batch \* length/);
 });
