@@ -79,8 +79,10 @@ export function currentBlocks(plan: SemiArPlan, decoded: ArrayLike<number>, batc
  * Semi-AR as a {@link PositionGate} for a stochastic base sampler (decoding.md §2, "within a block, use the base
  * sampler"): weight 1 on the positions of each row's current block, 0 elsewhere, so no position of block b+1 can be
  * decoded while block b has a MASK. The block advances with the state, not the step. With the MDLM step use
- * `gatedStepRows(..., normalization: 'none')` and a time grid that runs 1 -> 0 within each block (the reference's
- * `_sample_semi_ar`: S/blocks steps per block, then an argmax fill of the block).
+ * `gatedStepRows(..., normalization: 'none')` and a time grid that runs 1 -> 0 within each block (S/blocks steps),
+ * then an argmax fill of what is left in the block. (The reference's MDLM `_sample_semi_ar` instead runs S/blocks
+ * steps over the whole sequence, fills it by argmax and re-masks everything after the current block; the gate gives
+ * the same block order without decoding positions that are thrown away.)
  */
 export function semiArGate(plan: SemiArPlan): PositionGate {
   return {
