@@ -20,11 +20,11 @@ function fakePython(dir: string): string {
 test("npm start: HDLM_SMOKE=1 is kept, unset means full size (0)", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hdlm-start-"));
   try {
-    const env = { ...process.env, HDLM_PY: fakePython(dir), HDLM_SKIP_BUILD: "1" };
+    const env: NodeJS.ProcessEnv = { ...process.env, HDLM_PY: fakePython(dir), HDLM_SKIP_BUILD: "1" };
     const smoke = spawnSync("bash", ["scripts/start.sh"], { cwd: root, encoding: "utf8", env: { ...env, HDLM_SMOKE: "1" } });
     assert.equal(smoke.status, 0, smoke.stderr);
     assert.match(smoke.stdout, /HDLM_SMOKE=1 args=scripts\/notebooks\.py/);
-    const full = { ...env };
+    const full: NodeJS.ProcessEnv = { ...env };
     delete full.HDLM_SMOKE;
     const r = spawnSync("bash", ["scripts/start.sh"], { cwd: root, encoding: "utf8", env: full });
     assert.equal(r.status, 0, r.stderr);
