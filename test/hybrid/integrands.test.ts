@@ -118,7 +118,7 @@ test("ℓ_C equals the stand-alone Gaussian KL term (vbTermNats, posterior varia
   const mine = continuousIntegrand(sched, { logits, xa, emb: embT, u }).arraySync();
   const plain = continuousIntegrand(sched, { logits, xa, emb: embT, u }, "unweighted").arraySync();
   const eHat = expectedEmbedding(logits, embT);
-  const xStart = tf.gather(embT, xa) as tf.Tensor3D;
+  const xStart = tf.gather(embT, xa) as unknown as tf.Tensor3D;
   const h = 2e-5;
   for (let b = 0; b < B; b++) {
     const abT = sched.alphaBar(u[b]);
