@@ -1,4 +1,4 @@
-// `node --import tsx bench/profile-dit.ts [mdlm,hdlm,ar] [steps]`: where a Trainer DiT step spends its time on the
+// `[HDLM_THREADS=1 PROFILE_CPU=1] node --import tsx bench/profile-dit.ts [mdlm,hdlm,ar,ref] [steps]`: where a Trainer DiT step spends its time on the
 // native backend. Times every tfjs kernel and every addon call (fused ops) by name, the loss section, the
 // variableGrads (forward + backward) section and the optimiser, and prints per-step milliseconds (medians of steps).
 import * as fs from "fs";
@@ -10,6 +10,16 @@ import { ReferenceModel, REFERENCE_CONFIG, syntheticBatch } from "./reference-mo
 import { DIT_CPU, DitObjective, benchTrainer, syntheticTokens } from "./dit";
 
 type Acc = Map<string, { ms: number; calls: number }>;
+
+/** Milliseconds of the clock the profile uses: wall time, or with PROFILE_CPU=1 process CPU time (user + system),
+ *  which a busy shared machine inflates much less (use it with HDLM_THREADS=1 so one thread does all the work). */
+const clock: () => number =
+  process.env.PROFILE_CPU === "1"
+    ? () => {
+        const u = process.cpuUsage();
+        return (u.user + u.system) / 1000;
+      }
+    : () => performance.now();
 
 function add(acc: Acc, name: string, ms: number): void {
   const e = acc.get(name) ?? { ms: 0, calls: 0 };
@@ -26,9 +36,9 @@ function instrument(backend: string, acc: Acc): void {
     tf.registerKernel({
       ...k,
       kernelFunc: ((args: Parameters<tf.KernelFunc>[0]) => {
-        const t0 = performance.now();
+        const t0 = clock();
         const r = f(args);
-        add(acc, `kernel ${k.kernelName}`, performance.now() - t0);
+        add(acc, `kernel ${k.kernelName}`, clock() - t0);
         return r;
       }) as tf.KernelFunc,
     });
@@ -39,9 +49,9 @@ function instrument(backend: string, acc: Acc): void {
     const f = addon[name];
     if (typeof f !== "function" || name === "threads" || name === "setThreads") continue;
     addon[name] = (...a: unknown[]) => {
-      const t0 = performance.now();
+      const t0 = clock();
       const r = (f as (...x: unknown[]) => unknown)(...a);
-      add(acc, `addon ${name}`, performance.now() - t0);
+      add(acc, `addon ${name}`, clock() - t0);
       return r;
     };
   }
@@ -76,9 +86,9 @@ async function main(): Promise<void> {
         const batch = syntheticBatch(REFERENCE_CONFIG, 3);
         m.step(batch);
         acc.clear();
-        const t0 = performance.now();
+        const t0 = clock();
         for (let s = 0; s < steps; s++) m.step(batch);
-        report("ref", (performance.now() - t0) / steps, steps, acc);
+        report("ref", (clock() - t0) / steps, steps, acc);
         m.dispose();
         continue;
       }
@@ -86,23 +96,23 @@ async function main(): Promise<void> {
       // Section timers: the objective's loss (forward + loss), the whole variableGrads and the optimiser.
       const lossFn = tr.objective.loss.bind(tr.objective);
       (tr.objective as { loss: typeof lossFn }).loss = (...a) => {
-        const t0 = performance.now();
+        const t0 = clock();
         const r = lossFn(...a);
-        add(acc, "section forward+loss", performance.now() - t0);
+        add(acc, "section forward+loss", clock() - t0);
         return r;
       };
       const apply = tr.optimizer.apply.bind(tr.optimizer);
       tr.optimizer.apply = (g) => {
-        const t0 = performance.now();
+        const t0 = clock();
         const r = apply(g);
-        add(acc, "section optimizer", performance.now() - t0);
+        add(acc, "section optimizer", clock() - t0);
         return r;
       };
       tr.trainStep(); // warm-up
       acc.clear();
-      const t0 = performance.now();
+      const t0 = clock();
       for (let s = 0; s < steps; s++) tr.trainStep();
-      report(obj, (performance.now() - t0) / steps, steps, acc);
+      report(obj, (clock() - t0) / steps, steps, acc);
       tr.dispose();
     }
   } finally {

@@ -1078,6 +1078,123 @@ napi_value LinearBiasGrad(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+// ---------- adaLN modulation and gated residual (DiT blocks) ----------
+
+// modulate(x [B, T, D], shift [B, D], scale [B, D], out, B, T, D): out = x · (1 + scale) + shift (per sequence b)
+napi_value Modulate(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float* X = a.ptr<float>(0);
+  const float* SH = a.ptr<float>(1);
+  const float* SC = a.ptr<float>(2);
+  float* Y = a.ptr<float>(3);
+  int64_t B = a.i64(4), T = a.i64(5), D = a.i64(6);
+  if (!a.ok) return nullptr;
+  hdlm::parallelFor(*gPool, B * T, 2.0 * D, [&](int64_t r0, int64_t r1) {
+    std::vector<float> s1(static_cast<size_t>(D));
+    int64_t cur = -1;
+    for (int64_t r = r0; r < r1; r++) {
+      const int64_t b = r / T;
+      if (b != cur) {
+        for (int64_t d = 0; d < D; d++) s1[d] = 1.0f + SC[b * D + d];
+        cur = b;
+      }
+      const float* x = X + r * D;
+      const float* sh = SH + b * D;
+      float* y = Y + r * D;
+      for (int64_t d = 0; d < D; d++) y[d] = x[d] * s1[d] + sh[d];
+    }
+  });
+  return undef(env);
+}
+
+// modulateGrad(x, scale, dy, dx, dshift, dscale, B, T, D): dx = dy · (1 + scale), dshift = Σ_t dy, dscale = Σ_t dy · x
+napi_value ModulateGrad(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float* X = a.ptr<float>(0);
+  const float* SC = a.ptr<float>(1);
+  const float* DY = a.ptr<float>(2);
+  float* DX = a.ptr<float>(3);
+  float* DSH = a.ptr<float>(4);
+  float* DSC = a.ptr<float>(5);
+  int64_t B = a.i64(6), T = a.i64(7), D = a.i64(8);
+  if (!a.ok) return nullptr;
+  hdlm::parallelFor(*gPool, B, 4.0 * T * D, [&](int64_t b0, int64_t b1) {
+    std::vector<float> s1(static_cast<size_t>(D));
+    for (int64_t b = b0; b < b1; b++) {
+      float* dsh = DSH + b * D;
+      float* dsc = DSC + b * D;
+      for (int64_t d = 0; d < D; d++) {
+        s1[d] = 1.0f + SC[b * D + d];
+        dsh[d] = 0.f;
+        dsc[d] = 0.f;
+      }
+      for (int64_t t = 0; t < T; t++) {
+        const int64_t r = b * T + t;
+        const float* x = X + r * D;
+        const float* dy = DY + r * D;
+        float* dx = DX + r * D;
+        for (int64_t d = 0; d < D; d++) {
+          dx[d] = dy[d] * s1[d];
+          dsh[d] += dy[d];
+          dsc[d] += dy[d] * x[d];
+        }
+      }
+    }
+  });
+  return undef(env);
+}
+
+// gatedResidual(x [B, T, D], h [B, T, D], gate [B, D], out, B, T, D): out = x + h · gate
+napi_value GatedResidual(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float* X = a.ptr<float>(0);
+  const float* H = a.ptr<float>(1);
+  const float* G = a.ptr<float>(2);
+  float* Y = a.ptr<float>(3);
+  int64_t B = a.i64(4), T = a.i64(5), D = a.i64(6);
+  if (!a.ok) return nullptr;
+  hdlm::parallelFor(*gPool, B * T, 2.0 * D, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) {
+      const float* x = X + r * D;
+      const float* h = H + r * D;
+      const float* g = G + (r / T) * D;
+      float* y = Y + r * D;
+      for (int64_t d = 0; d < D; d++) y[d] = x[d] + h[d] * g[d];
+    }
+  });
+  return undef(env);
+}
+
+// gatedResidualGrad(h, gate, dy, dh, dgate, B, T, D): dh = dy · gate, dgate = Σ_t dy · h (dx = dy is the caller's)
+napi_value GatedResidualGrad(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float* H = a.ptr<float>(0);
+  const float* G = a.ptr<float>(1);
+  const float* DY = a.ptr<float>(2);
+  float* DH = a.ptr<float>(3);
+  float* DG = a.ptr<float>(4);
+  int64_t B = a.i64(5), T = a.i64(6), D = a.i64(7);
+  if (!a.ok) return nullptr;
+  hdlm::parallelFor(*gPool, B, 3.0 * T * D, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; b++) {
+      const float* g = G + b * D;
+      float* dg = DG + b * D;
+      for (int64_t d = 0; d < D; d++) dg[d] = 0.f;
+      for (int64_t t = 0; t < T; t++) {
+        const int64_t r = b * T + t;
+        const float* h = H + r * D;
+        const float* dy = DY + r * D;
+        float* dh = DH + r * D;
+        for (int64_t d = 0; d < D; d++) {
+          dh[d] = dy[d] * g[d];
+          dg[d] += dy[d] * h[d];
+        }
+      }
+    }
+  });
+  return undef(env);
+}
+
 // ---------- HDLM / MDLM loss statistics ----------
 
 // clusterLse(logits, targets: Int32Array, rowCluster: Int32Array|null, memberOffsets: Int32Array|null,
@@ -1266,6 +1383,10 @@ napi_value Init(napi_env env, napi_value exports) {
       {"attentionGrad", nullptr, AttentionGrad, nullptr, nullptr, nullptr, napi_default_method, nullptr},
       {"crossEntropy", nullptr, CrossEntropy, nullptr, nullptr, nullptr, napi_default_method, nullptr},
       {"crossEntropyGrad", nullptr, CrossEntropyGrad, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"modulate", nullptr, Modulate, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"modulateGrad", nullptr, ModulateGrad, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"gatedResidual", nullptr, GatedResidual, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"gatedResidualGrad", nullptr, GatedResidualGrad, nullptr, nullptr, nullptr, napi_default_method, nullptr},
       {"clusterLse", nullptr, ClusterLse, nullptr, nullptr, nullptr, napi_default_method, nullptr},
       {"clusterLseGrad", nullptr, ClusterLseGrad, nullptr, nullptr, nullptr, napi_default_method, nullptr},
       {"sumSquares", nullptr, SumSquares, nullptr, nullptr, nullptr, napi_default_method, nullptr},

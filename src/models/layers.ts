@@ -8,6 +8,8 @@ import {
   geluTanh as fusedGeluTanh,
   linearBias as fusedLinearBias,
   attention as fusedAttention,
+  modulate as fusedModulate,
+  gatedResidual as fusedGatedResidual,
 } from "../engine/native/fused";
 
 /**
@@ -20,9 +22,27 @@ export function layerNorm(x: tf.Tensor3D, weight: tf.Tensor1D, eps = 1e-5): tf.T
   return tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps))), weight) as tf.Tensor3D;
 }
 
-/** adaLN modulation `x * (1 + scale) + shift` with per-sequence shift/scale of shape (B, 1, d). */
+/** Whether `v` holds one d-vector per sequence of x (B, T, d): shape (B, 1, d). */
+function perSequence(x: tf.Tensor, v: tf.Tensor): boolean {
+  return x.rank === 3 && v.rank === 3 && v.shape[0] === x.shape[0] && v.shape[1] === 1 && v.shape[2] === x.shape[2];
+}
+
+/**
+ * adaLN modulation `x * (1 + scale) + shift` with per-sequence shift/scale of shape (B, 1, d). On the native backend
+ * one fused C++ pass (and one for the gradient); other shapes and backends use tfjs ops.
+ */
 export function modulate(x: tf.Tensor3D, shift: tf.Tensor3D, scale: tf.Tensor3D): tf.Tensor3D {
+  if (fusedNativeActive() && x.dtype === "float32" && perSequence(x, shift) && perSequence(x, scale)) return fusedModulate(x, shift, scale);
   return tf.add(tf.mul(x, tf.add(scale, 1)), shift) as tf.Tensor3D;
+}
+
+/**
+ * Gated residual `x + h * gate` with a per-sequence gate of shape (B, 1, d) (DiT blocks). On the native backend one
+ * fused C++ pass (and one for the gradient); other shapes and backends use tfjs ops.
+ */
+export function gatedResidual(x: tf.Tensor3D, h: tf.Tensor3D, gate: tf.Tensor3D): tf.Tensor3D {
+  if (fusedNativeActive() && x.dtype === "float32" && perSequence(x, gate) && h.shape.join() === x.shape.join()) return fusedGatedResidual(x, h, gate);
+  return tf.add(x, tf.mul(h, gate)) as tf.Tensor3D;
 }
 
 const GELU_K = Math.sqrt(2 / Math.PI);
@@ -83,19 +103,28 @@ export function timestepEmbedding(t: tf.Tensor1D, dim = 256, maxPeriod = 10000):
   return tf.concat([tf.cos(args), tf.sin(args)], 1) as tf.Tensor2D; // (B, dim)
 }
 
-/** Rotary tables for positions 0..T-1 and head width hd: cos and sin of shape (T, hd), halves repeated. */
+const rotaryCache = new Map<string, { cos: Float32Array; sin: Float32Array }>();
+
+/** Rotary tables for positions 0..T-1 and head width hd: cos and sin of shape (T, hd), halves repeated (values cached). */
 export function rotaryTables(T: number, hd: number, base = 10000): { cos: tf.Tensor2D; sin: tf.Tensor2D } {
-  const half = hd / 2;
-  const cos = new Float32Array(T * hd);
-  const sin = new Float32Array(T * hd);
-  for (let p = 0; p < T; p++) {
-    for (let i = 0; i < half; i++) {
-      const a = p * Math.pow(base, (-2 * i) / hd);
-      cos[p * hd + i] = cos[p * hd + half + i] = Math.cos(a);
-      sin[p * hd + i] = sin[p * hd + half + i] = Math.sin(a);
+  const key = `${T},${hd},${base}`;
+  let v = rotaryCache.get(key);
+  if (v === undefined) {
+    const half = hd / 2;
+    const cos = new Float32Array(T * hd);
+    const sin = new Float32Array(T * hd);
+    for (let p = 0; p < T; p++) {
+      for (let i = 0; i < half; i++) {
+        const a = p * Math.pow(base, (-2 * i) / hd);
+        cos[p * hd + i] = cos[p * hd + half + i] = Math.cos(a);
+        sin[p * hd + i] = sin[p * hd + half + i] = Math.sin(a);
+      }
     }
+    v = { cos, sin };
+    rotaryCache.set(key, v);
   }
-  return { cos: tf.tensor2d(cos, [T, hd]), sin: tf.tensor2d(sin, [T, hd]) };
+  // Copies: a backend may keep the array it is given as the tensor's storage.
+  return { cos: tf.tensor2d(v.cos.slice(), [T, hd]), sin: tf.tensor2d(v.sin.slice(), [T, hd]) };
 }
 
 /** Rotary embedding (GPT-NeoX "rotate half" form, as flash-attn's non-interleaved rotary): x (N, T, hd). */

@@ -3,7 +3,7 @@
 import { tf } from "../engine/tf";
 import { ModelConfig } from "./config";
 import { Params, param } from "./params";
-import { layerNorm, modulate, geluTanh, silu, dense, timestepEmbedding, rotaryTables, attention, AttentionMask } from "./layers";
+import { layerNorm, modulate, gatedResidual, geluTanh, silu, dense, timestepEmbedding, rotaryTables, attention, AttentionMask } from "./layers";
 
 type T1 = tf.Tensor1D;
 type T2 = tf.Tensor2D;
@@ -34,16 +34,14 @@ export function block(
   const p = (n: string) => param(params, `blocks.${i}.${n}`);
   let h = layerNorm(x, p("ln1") as T1); // (B, T, d)
   if (mod !== null) h = modulate(h, mod.shiftMsa, mod.scaleMsa);
-  let a = attention(h, p("qkv") as T2, p("proj") as T2, c.heads, rope, mask); // (B, T, d)
-  if (mod !== null) a = tf.mul(a, mod.gateMsa) as tf.Tensor3D;
-  x = tf.add(x, a) as tf.Tensor3D; // gated residual
+  const a = attention(h, p("qkv") as T2, p("proj") as T2, c.heads, rope, mask); // (B, T, d)
+  x = mod !== null ? gatedResidual(x, a, mod.gateMsa) : (tf.add(x, a) as tf.Tensor3D); // gated residual
 
   h = layerNorm(x, p("ln2") as T1);
   if (mod !== null) h = modulate(h, mod.shiftMlp, mod.scaleMlp);
   const up = geluTanh(dense(h, p("mlp.w1") as T2, p("mlp.b1") as T1)); // (B, T, 4d)
-  let m = dense(up, p("mlp.w2") as T2, p("mlp.b2") as T1) as tf.Tensor3D; // (B, T, d)
-  if (mod !== null) m = tf.mul(m, mod.gateMlp) as tf.Tensor3D;
-  return tf.add(x, m) as tf.Tensor3D;
+  const m = dense(up, p("mlp.w2") as T2, p("mlp.b2") as T1) as tf.Tensor3D; // (B, T, d)
+  return mod !== null ? gatedResidual(x, m, mod.gateMlp) : (tf.add(x, m) as tf.Tensor3D);
 }
 
 /** Splits an adaLN projection `c @ W + b` (B, k*d) into k tensors of shape (B, 1, d). */

@@ -44,6 +44,10 @@ export interface Addon {
   adam(param: F32, m: F32, v: F32, grad: F32, lr: number, beta1: number, beta2: number, eps: number, c1: number, c2: number): void;
   crossEntropy(logits: F32, targets: Int32Array, weights: F32, out: F32, lse: F32, rows: number, cols: number): void;
   crossEntropyGrad(logits: F32, targets: Int32Array, weights: F32, lse: F32, dy: F32, dlogits: F32, rows: number, cols: number): void;
+  modulate(x: F32, shift: F32, scale: F32, out: F32, b: number, t: number, d: number): void;
+  modulateGrad(x: F32, scale: F32, dy: F32, dx: F32, dshift: F32, dscale: F32, b: number, t: number, d: number): void;
+  gatedResidual(x: F32, h: F32, gate: F32, out: F32, b: number, t: number, d: number): void;
+  gatedResidualGrad(h: F32, gate: F32, dy: F32, dh: F32, dgate: F32, b: number, t: number, d: number): void;
   clusterLse(logits: F32, targets: Int32Array, rowCluster: Int32Array | null, memberOffsets: Int32Array | null, members: Int32Array | null, stats: F32, rows: number, width: number, vocab: number): void;
   clusterLseGrad(logits: F32, targets: Int32Array, rowCluster: Int32Array | null, memberOffsets: Int32Array | null, members: Int32Array | null, stats: F32, dstats: F32, dlogits: F32, rows: number, width: number, vocab: number): void;
   sumSquares(x: F32): number;

@@ -529,3 +529,69 @@ export function nativeAdamW(param: tf.Variable, m: tf.Variable, v: tf.Variable, 
   });
   return true;
 }
+
+/** Checks x [B, T, D] and per-sequence vectors [B, 1, D] (or [B, D]) for the adaLN ops; returns [B, T, D]. */
+function adaShapes(op: string, x: tf.Tensor, vecs: [string, tf.Tensor][]): [number, number, number] {
+  if (x.rank !== 3) throw new Error(`${op}: x must be [B, T, D], got [${x.shape}]`);
+  const [b, t, d] = x.shape as [number, number, number];
+  for (const [name, v] of vecs) {
+    if (v.size !== b * d || v.shape[0] !== b || v.shape[v.rank - 1] !== d) throw new Error(`${op}: ${name} must be [${b}, 1, ${d}] (one vector per sequence), got [${v.shape}]`);
+  }
+  return [b, t, d];
+}
+
+/**
+ * adaLN modulation `x · (1 + scale) + shift` (DiT, hdlm.md §8.1) with x [B, T, D] and per-sequence shift, scale
+ * [B, 1, D]. On native: one C++ pass, and one for the gradient (dx, and the sums over T for dshift, dscale).
+ */
+export function modulate(x: tf.Tensor3D, shift: tf.Tensor, scale: tf.Tensor): tf.Tensor3D {
+  const [b, t, d] = adaShapes("modulate", x, [["shift", shift], ["scale", scale]]);
+  const addon = activeAddon();
+  if (addon === null || x.dtype !== "float32" || shift.dtype !== "float32" || scale.dtype !== "float32") {
+    return tf.add(tf.mul(x, tf.add(scale, 1)), shift) as tf.Tensor3D;
+  }
+  const op = tf.customGrad(((xi: tf.Tensor, sh: tf.Tensor, sc: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([xi, sc]);
+    const y = allocF32(xi.size);
+    if (y.length > 0) addon.modulate(f32Values(xi)!, f32Values(sh)!, f32Values(sc)!, y, b, t, d);
+    return {
+      value: tf.tensor(y, [b, t, d]),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const dx = allocF32(b * t * d);
+        const dsh = allocF32(b * d);
+        const dsc = allocF32(b * d);
+        if (b * d > 0) addon.modulateGrad(f32Values(saved[0])!, f32Values(saved[1])!, f32Values(dy)!, dx, dsh, dsc, b, t, d);
+        return [tf.tensor(dx, [b, t, d]), tf.tensor(dsh, shift.shape), tf.tensor(dsc, scale.shape)];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(x, shift, scale) as tf.Tensor3D;
+}
+
+/**
+ * Gated residual `x + h · gate` (DiT blocks, hdlm.md §8.1) with x, h [B, T, D] and a per-sequence gate [B, 1, D].
+ * On native: one C++ pass, and one for the gradient (dh and the sum over T for dgate; dx = dy).
+ */
+export function gatedResidual(x: tf.Tensor3D, h: tf.Tensor3D, gate: tf.Tensor): tf.Tensor3D {
+  const [b, t, d] = adaShapes("gatedResidual", x, [["gate", gate]]);
+  if (h.rank !== 3 || h.shape[0] !== b || h.shape[1] !== t || h.shape[2] !== d) throw new Error(`gatedResidual: h must have the shape of x [${x.shape}], got [${h.shape}]`);
+  const addon = activeAddon();
+  if (addon === null || x.dtype !== "float32" || h.dtype !== "float32" || gate.dtype !== "float32") {
+    return tf.add(x, tf.mul(h, gate)) as tf.Tensor3D;
+  }
+  const op = tf.customGrad(((xi: tf.Tensor, hi: tf.Tensor, gi: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([hi, gi]);
+    const y = allocF32(xi.size);
+    if (y.length > 0) addon.gatedResidual(f32Values(xi)!, f32Values(hi)!, f32Values(gi)!, y, b, t, d);
+    return {
+      value: tf.tensor(y, [b, t, d]),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const dh = allocF32(b * t * d);
+        const dg = allocF32(b * d);
+        if (b * d > 0) addon.gatedResidualGrad(f32Values(saved[0])!, f32Values(saved[1])!, f32Values(dy)!, dh, dg, b, t, d);
+        return [tf.clone(dy), tf.tensor(dh, [b, t, d]), tf.tensor(dg, gate.shape)];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(x, h, gate) as tf.Tensor3D;
+}
