@@ -17,3 +17,4 @@ export * from "./temporal";
 export * from "./rl";
 export * from "./decoding";
 export * from "./r2ft";
+export * from "./hybrid";
