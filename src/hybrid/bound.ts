@@ -103,6 +103,8 @@ export interface ChainBoundRow {
   boundaryB: number;
   /** Non-padding tokens of the sequence. */
   tokens: number;
+  /** Optional: positions of this row's chain draw with x_b = x_a (for the rounding accuracy at b, §1). */
+  roundingMatches?: number;
 }
 
 /**
@@ -114,6 +116,8 @@ export class ChainBoundAccumulator {
   readonly maskAtA: number;
   private readonly sums: Record<keyof ChainBoundParts, number> = { d1: 0, maskEntropy: 0, decoderA: 0, continuous: 0, boundaryB: 0, d2: 0 };
   private tokens = 0;
+  private roundingMatches = 0;
+  private roundingPositions = 0;
   private readonly perRow: { value: number; tokens: number }[] = [];
 
   constructor(maskAtA: number) {
@@ -126,6 +130,9 @@ export class ChainBoundAccumulator {
       if (!Number.isFinite(row[k])) throw new RangeError(`row.${k} must be a finite number, got ${row[k]}`);
     }
     if (!(row.tokens >= 0)) throw new RangeError(`row.tokens must be >= 0, got ${row.tokens}`);
+    if (row.roundingMatches !== undefined && !(row.roundingMatches >= 0 && row.roundingMatches <= row.tokens)) {
+      throw new RangeError(`row.roundingMatches must lie in [0, row.tokens = ${row.tokens}], got ${row.roundingMatches}`);
+    }
     const key = row.segment === "D1" ? "d1" : row.segment === "C" ? "continuous" : row.segment === "D2" ? "d2" : null;
     if (key === null) throw new RangeError(`row.segment must be 'D1', 'C' or 'D2', got ${String(row.segment)}`);
     const h = -row.tokens * binaryEntropy(this.maskAtA);
@@ -134,6 +141,10 @@ export class ChainBoundAccumulator {
     this.sums.boundaryB += row.boundaryB;
     this.sums.maskEntropy += h;
     this.tokens += row.tokens;
+    if (row.roundingMatches !== undefined) {
+      this.roundingMatches += row.roundingMatches;
+      this.roundingPositions += row.tokens;
+    }
     this.perRow.push({ value: row.integrand + row.decoderA + row.boundaryB + h, tokens: row.tokens });
   }
 
@@ -141,8 +152,11 @@ export class ChainBoundAccumulator {
     return this.perRow.length;
   }
 
-  /** Per-token parts, total (their sum), PPL and the SE of the total. */
-  result(): { natsPerToken: number; ppl: number; parts: ChainBoundParts; standardError: number; rows: number } {
+  /**
+   * Per-token parts, total (their sum), PPL, the SE of the total, and the rounding accuracy at b over the rows that
+   * reported `roundingMatches` (null if none did).
+   */
+  result(): { natsPerToken: number; ppl: number; parts: ChainBoundParts; standardError: number; rows: number; roundingAccuracy: number | null } {
     if (!(this.tokens > 0)) throw new RangeError("ChainBoundAccumulator: no tokens added");
     const parts = {} as ChainBoundParts;
     for (const k of CHAIN_BOUND_PARTS) parts[k] = this.sums[k] / this.tokens;
@@ -155,6 +169,7 @@ export class ChainBoundAccumulator {
       for (const r of this.perRow) ss += (r.value - out.natsPerToken * r.tokens) ** 2;
       se = Math.sqrt(ss / (n - 1) / n) / meanTok;
     }
-    return { ...out, standardError: se, rows: n };
+    const roundingAccuracy = this.roundingPositions > 0 ? this.roundingMatches / this.roundingPositions : null;
+    return { ...out, standardError: se, rows: n, roundingAccuracy };
   }
 }

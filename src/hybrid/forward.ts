@@ -136,6 +136,27 @@ export function sampleChain(schedule: ChainedSchedule, emb: EmbeddingTable, requ
   return { batch: B, length: L, dim: d, u, segment, xa, xb, xu, zu, za, zb, noiseU, noiseA, noiseB, alphaBarU, alphaBarA: abA, alphaBarB: abB };
 }
 
+/** Row indices of a draw per segment (what a trainer feeds to the token network, D1/D2, or the vector one, C). */
+export function rowsBySegment(draw: ChainDraw): Record<HybridSegment, number[]> {
+  const out: Record<HybridSegment, number[]> = { D1: [], C: [], D2: [] };
+  draw.segment.forEach((s, b) => out[s].push(b));
+  return out;
+}
+
+/**
+ * The rows `rows` of a row-major array with `width` values per row (width L for token states, L·d for vectors), in
+ * the given order, e.g. `selectRows(draw.xu, rows.D1, draw.length)`.
+ */
+export function selectRows<T extends Int32Array | Float64Array>(values: T, rows: readonly number[], width: number): T {
+  if (!Number.isInteger(width) || width < 1) throw new RangeError(`width must be an integer >= 1, got ${width}`);
+  const out = new (values.constructor as { new (n: number): T })(rows.length * width);
+  rows.forEach((r, k) => {
+    if (!Number.isInteger(r) || r < 0 || (r + 1) * width > values.length) throw new RangeError(`row ${r} is outside the array (${values.length / width} rows)`);
+    out.set(values.subarray(r * width, (r + 1) * width), k * width);
+  });
+  return out;
+}
+
 /**
  * B times in [0, 1), one per stratum [k/B, (k+1)/B) in a random order (hybrid.md §2: "low-discrepancy over the
  * batch"); each is marginally U(0, 1), so every per-row estimate stays unbiased.

@@ -6,7 +6,7 @@ export { ChainedSchedule, continuousDepth } from "./time";
 export { embeddingTable, embeddingTableFromTensor, embeddingMaskId, noisyEmbeddings, noisyEmbeddingsTensor } from "./embeddings";
 export type { EmbeddingTable } from "./embeddings";
 export { roundToEmbeddings, roundingAccuracy } from "./rounding";
-export { sampleChain, stratifiedTimes, tokenMarginal } from "./forward";
+export { sampleChain, stratifiedTimes, tokenMarginal, rowsBySegment, selectRows } from "./forward";
 export type { ChainDraw, ChainDrawRequest } from "./forward";
 export { d1Integrand, d2Integrand, continuousIntegrand, expectedEmbedding } from "./integrands";
 export type { DiscreteIntegrandInputs, ContinuousIntegrandInputs } from "./integrands";

@@ -59,8 +59,9 @@ export interface HybridSampleResult {
   zb: Float64Array;
   za: Float64Array;
   xa: Int32Array;
-  /** Denoiser calls made per segment (the decoder call at a is counted under C's neighbour "a" separately). */
+  /** Steps run (one denoiser call each) per segment. */
   stepsRun: HybridSteps;
+  /** Decoder calls at u = a (always 1, outside stepsRun). */
   decoderCalls: number;
 }
 

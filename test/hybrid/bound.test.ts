@@ -51,6 +51,12 @@ test("the reported total is the sum of its logged parts; the accumulator's parts
   near(out.parts.decoderA, rows.reduce((a, r) => a + r.decoderA, 0) / tokens, "decoderA");
   assert.equal(out.natsPerToken, CHAIN_BOUND_PARTS.reduce((a, k) => a + out.parts[k], 0));
   assert.equal(out.rows, 50);
+  assert.equal(out.roundingAccuracy, null);
+  const acc2 = new ChainBoundAccumulator(0.5);
+  acc2.add({ segment: "C", integrand: 1, decoderA: 0, boundaryB: 0, tokens: 4, roundingMatches: 3 });
+  acc2.add({ segment: "D2", integrand: 1, decoderA: 0, boundaryB: 0, tokens: 6, roundingMatches: 2 });
+  assert.equal(acc2.result().roundingAccuracy, 0.5);
+  assert.throws(() => acc2.add({ segment: "C", integrand: 1, decoderA: 0, boundaryB: 0, tokens: 4, roundingMatches: 5 }), /row\.roundingMatches/);
   assert.ok(out.standardError > 0 && Number.isFinite(out.standardError));
   assert.throws(() => acc.add({ ...rows[0], segment: "X" as never }), /row\.segment/);
   assert.throws(() => new ChainBoundAccumulator(1.5), /p must be/);

@@ -8,7 +8,8 @@ import { tf } from "../../src/engine/tf";
 import { SeededRng } from "../../src/processes/rng";
 import { makeHybridChainConfig } from "../../src/hybrid/config";
 import { ChainedSchedule } from "../../src/hybrid/time";
-import { sampleChain } from "../../src/hybrid/forward";
+import { rowsBySegment, sampleChain, selectRows } from "../../src/hybrid/forward";
+import { roundingAccuracy } from "../../src/hybrid/rounding";
 import { continuousIntegrand, d1Integrand, d2Integrand } from "../../src/hybrid/integrands";
 import { CHAIN_BOUND_PARTS, ChainBoundAccumulator, ChainBoundParts, boundaryBTerm, decoderTerm } from "../../src/hybrid/bound";
 import { D, EMB, L, M, S, ToyModel, V, allSequences } from "./toy";
@@ -47,16 +48,18 @@ test("uniform-u Monte Carlo of every part matches quadrature within 4σ (a = 0.3
     boundaryB: new Float64Array(N),
     d2: new Float64Array(N),
   };
-  const rowsOf = (seg: string) => Array.from({ length: N }, (_, n) => n).filter((n) => draw.segment[n] === seg);
-  const pick = (arr: ArrayLike<number>, rows: number[], width: number) => Float64Array.from({ length: rows.length * width }, (_, k) => arr[rows[Math.floor(k / width)] * width + (k % width)]);
+  const bySeg = rowsBySegment(draw);
+  const rowsOf = (seg: "D1" | "C" | "D2") => bySeg[seg];
+  const pick = <T extends Int32Array | Float64Array>(arr: T, rows: number[], width: number) => selectRows(arr, rows, width);
+  const x0Rows = Int32Array.from({ length: N * L }, (_, i) => x0[i % L]);
   tf.tidy(() => {
     const d1Rows = rowsOf("D1");
     const d1u = d1Rows.map((n) => u[n]);
     const d1xu = pick(draw.xu, d1Rows, L);
     const v1 = d1Integrand(schedule, V, {
       logits: tf.tensor3d(model.discreteLogits(d1xu, d1u, "D1"), [d1Rows.length, L, S]),
-      target: tf.tensor2d(Int32Array.from(pick(Int32Array.from(draw.xu, (_, i) => x0[i % L]), d1Rows, L)), [d1Rows.length, L], "int32"),
-      xu: tf.tensor2d(Int32Array.from(d1xu), [d1Rows.length, L], "int32"),
+      target: tf.tensor2d(pick(x0Rows, d1Rows, L), [d1Rows.length, L], "int32"),
+      xu: tf.tensor2d(d1xu, [d1Rows.length, L], "int32"),
       u: d1u,
     }).dataSync();
     d1Rows.forEach((n, k) => (contrib.d1[n] = v1[k]));
@@ -65,7 +68,7 @@ test("uniform-u Monte Carlo of every part matches quadrature within 4σ (a = 0.3
     const zu = pick(draw.zu, cRows, L * D);
     const vc = continuousIntegrand(schedule, {
       logits: tf.tensor3d(model.continuousLogits(zu, Float64Array.from({ length: cRows.length * L }, (_, k) => cu[Math.floor(k / L)])), [cRows.length, L, S]),
-      xa: tf.tensor2d(Int32Array.from(pick(draw.xa, cRows, L)), [cRows.length, L], "int32"),
+      xa: tf.tensor2d(pick(draw.xa, cRows, L), [cRows.length, L], "int32"),
       emb: tf.tensor2d(Float32Array.from(EMB.data), [S, D]),
       u: cu,
     }).dataSync();
@@ -75,8 +78,8 @@ test("uniform-u Monte Carlo of every part matches quadrature within 4σ (a = 0.3
     const d2xu = pick(draw.xu, d2Rows, L);
     const v2 = d2Integrand(schedule, V, {
       logits: tf.tensor3d(model.discreteLogits(d2xu, d2u, "D2"), [d2Rows.length, L, S]),
-      target: tf.tensor2d(Int32Array.from(pick(draw.xb, d2Rows, L)), [d2Rows.length, L], "int32"),
-      xu: tf.tensor2d(Int32Array.from(d2xu), [d2Rows.length, L], "int32"),
+      target: tf.tensor2d(pick(draw.xb, d2Rows, L), [d2Rows.length, L], "int32"),
+      xu: tf.tensor2d(d2xu, [d2Rows.length, L], "int32"),
       u: d2u,
     }).dataSync();
     d2Rows.forEach((n, k) => (contrib.d2[n] = v2[k]));
@@ -89,9 +92,12 @@ test("uniform-u Monte Carlo of every part matches quadrature within 4σ (a = 0.3
   const acc = new ChainBoundAccumulator(schedule.config.maskAtA);
   for (let n = 0; n < N; n++) {
     const seg = draw.segment[n];
-    acc.add({ segment: seg, integrand: seg === "D1" ? contrib.d1[n] : seg === "C" ? contrib.continuous[n] : contrib.d2[n], decoderA: contrib.decoderA[n], boundaryB: contrib.boundaryB[n], tokens: L });
+    let same = 0;
+    for (let l = 0; l < L; l++) if (draw.xa[n * L + l] === draw.xb[n * L + l]) same++;
+    acc.add({ segment: seg, integrand: seg === "D1" ? contrib.d1[n] : seg === "C" ? contrib.continuous[n] : contrib.d2[n], decoderA: contrib.decoderA[n], boundaryB: contrib.boundaryB[n], tokens: L, roundingMatches: same });
   }
   const res = acc.result();
+  assert.equal(res.roundingAccuracy, roundingAccuracy(draw.xa, draw.xb));
   const lines: string[] = [];
   let totalExact = 0;
   for (const k of CHAIN_BOUND_PARTS) {

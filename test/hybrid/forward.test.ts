@@ -8,7 +8,7 @@ import { makeHybridChainConfig } from "../../src/hybrid/config";
 import { ChainedSchedule } from "../../src/hybrid/time";
 import { embeddingTable, noisyEmbeddings } from "../../src/hybrid/embeddings";
 import { roundToEmbeddings, roundingAccuracy } from "../../src/hybrid/rounding";
-import { sampleChain, stratifiedTimes, tokenMarginal } from "../../src/hybrid/forward";
+import { rowsBySegment, sampleChain, selectRows, stratifiedTimes, tokenMarginal } from "../../src/hybrid/forward";
 
 const V = 3;
 // Three tokens on a circle of radius 1.2 and the mask row at the origin (d = 2).
@@ -182,6 +182,11 @@ test("padding positions are copied and never noised; stratified times hit one st
     assert.equal(draw.zb[2 * i], 0);
   }
   assert.throws(() => sampleChain(s, emb, { x0: [0, 5], batch: 1, length: 2, u: [0.5] }), /x0\[1\] = 5/);
+  const by = rowsBySegment(draw);
+  assert.deepEqual(by, { D1: [0], C: [], D2: [1] });
+  assert.deepEqual(Array.from(selectRows(draw.xu, [1, 0], 4)), [...Array.from(draw.xu.subarray(4, 8)), ...Array.from(draw.xu.subarray(0, 4))]);
+  assert.ok(selectRows(draw.zb, [1], 8) instanceof Float64Array);
+  assert.throws(() => selectRows(draw.xu, [2], 4), /row 2 is outside/);
   const t = stratifiedTimes(64, 9);
   const seen = new Set(Array.from(t, (v) => Math.floor(v * 64)));
   assert.equal(seen.size, 64);
