@@ -263,6 +263,8 @@ def cmd_make(a):
   if a.ema_safetensors:
     names = [n for n, _ in model.named_parameters()]
     save_safetensors(a.ema_safetensors, collections.OrderedDict((a.prefix + n, e) for n, e in zip(names, ema)))
+  if a.state_dict:
+    torch.save(model.state_dict(), a.state_dict)  # a bare torch.save(state_dict): an OrderedDict with _metadata
   if a.ckpt:
     ck = {
       'epoch': 0,
@@ -294,6 +296,8 @@ def load_weights(path, use_ema):
   if path.endswith('.safetensors'):
     return strip_prefix(load_safetensors(path))
   ck = torch.load(path, map_location='cpu', weights_only=False)
+  if 'state_dict' not in ck:
+    return strip_prefix(ck)
   sd = strip_prefix(ck['state_dict'])
   if use_ema:
     names = [k for k in sd if k != 'rotary_emb.inv_freq']  # state_dict order = parameters() order + buffers
@@ -332,6 +336,7 @@ def main(argv):
   m.add_argument('--safetensors')
   m.add_argument('--ema-safetensors', help='also write the EMA weights as .safetensors')
   m.add_argument('--ckpt', help='Lightning-style .ckpt (torch.save zip)')
+  m.add_argument('--state-dict', help='torch.save(model.state_dict()) without Lightning (no prefix)')
   m.add_argument('--ema', action='store_true', help='put an EMA (shadow_params list) in the .ckpt')
   m.add_argument('--hparams-object', action='store_true', help='put a Python object under hyper_parameters')
   g = sub.add_parser('logits', help='logits of fixed inputs')

@@ -13,7 +13,7 @@ export const IMPORT_USAGE = `usage: hdlm import --from <file.safetensors|file.ck
   --heads N       attention heads (default: from rotary_emb.inv_freq, a config.json beside the file, or hidden/64)
   --seq-len L     longest sequence (default: config.json model_length, else 1024)
   --no-ema        a .ckpt's raw weights instead of its EMA weights
-  --force         overwrite a run folder that already exists`;
+  --force         overwrite a run folder that already exists (its config.json, checkpoint.bin, vocab.json, clusters.json)`;
 
 /** Parsed `import` arguments. */
 export interface ImportArgs {

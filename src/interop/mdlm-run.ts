@@ -65,6 +65,8 @@ export function writeImportedRun(imp: ImportedMdlm, dir: string, options: { forc
     }
   }
   fs.mkdirSync(dir, { recursive: true });
+  // --force: files of an earlier run that would change how this one loads (its vocabulary, its clusters)
+  for (const stale of ["vocab.json", "clusters.json"]) fs.rmSync(path.join(dir, stale), { force: true });
   try {
     writeFileAtomic(path.join(dir, "config.json"), JSON.stringify(config, null, 2) + "\n");
     writeCheckpoint(path.join(dir, "checkpoint.bin"), tensors, { step: 0, importedFrom: path.basename(file), arch: "mdlm-dit", ema: imp.source.ema });

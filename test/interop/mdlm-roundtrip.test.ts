@@ -100,7 +100,7 @@ before(async () => {
   if (skip) return;
   await initEngine();
   const s = ["--vocab", String(SIZES.vocab), "--hidden", String(SIZES.hidden), "--blocks", String(SIZES.blocks), "--heads", String(SIZES.heads), "--cond", String(SIZES.cond)];
-  twin("make", ...s, "--seed", "3", "--safetensors", f("a.safetensors"), "--ckpt", f("a.ckpt"), "--ema", "--hparams-object");
+  twin("make", ...s, "--seed", "3", "--safetensors", f("a.safetensors"), "--ckpt", f("a.ckpt"), "--ema", "--hparams-object", "--state-dict", f("bare.pt"));
   twin("make", ...s, "--seed", "4", "--ckpt", f("noema.ckpt"));
   refSt = twinLogits(f("a.safetensors"), f("ref-st.safetensors"));
   refEma = twinLogits(f("a.ckpt"), f("ref-ema.safetensors"), "--ema");
@@ -139,6 +139,14 @@ test("Lightning .ckpt import: EMA weights by default, raw weights with ema: fals
   // the raw .ckpt weights are the .safetensors weights, bit for bit
   const st = readMdlmCheckpoint(f("a.safetensors"));
   for (const [k, t] of st.weights) assert.deepEqual(raw.weights.get(k)!.data, t.data, k);
+});
+
+test("a bare torch.save(model.state_dict()) (no prefix, OrderedDict with _metadata) imports the same weights", { skip }, () => {
+  const imp = readMdlmCheckpoint(f("bare.pt"));
+  assert.equal(imp.source.prefix, "");
+  assert.equal(imp.source.ema, false);
+  const d = compare(imp.weights, imp.config, refSt);
+  assert.ok(d.logits < 1e-4 && d.logprobs < 1e-4, JSON.stringify(d));
 });
 
 test(".ckpt without EMA imports its state_dict; asking for EMA is an error naming the file", { skip }, () => {
