@@ -278,6 +278,12 @@ def cmd_make(a):
     }
     if a.ema:
       ck['ema'] = {'decay': 0.9999, 'num_updates': 10, 'shadow_params': ema}
+    if a.adam:
+      # what a training checkpoint carries besides the weights: Adam's two moments per parameter
+      ck['optimizer_states'] = [{'state': {i: {'step': torch.tensor(10.0), 'exp_avg': torch.randn_like(p), 'exp_avg_sq': torch.rand_like(p)}
+                                           for i, p in enumerate(params)},
+                                 'param_groups': [{'lr': 3e-4, 'betas': (0.9, 0.999), 'eps': 1e-8, 'weight_decay': 0,
+                                                   'params': list(range(len(params)))}]}]
     if a.hparams_object:
       ck['hyper_parameters'] = {'config': HParams(n_heads=a.heads), 'tokenizer': None}
     torch.save(ck, a.ckpt)
@@ -338,6 +344,7 @@ def main(argv):
   m.add_argument('--ckpt', help='Lightning-style .ckpt (torch.save zip)')
   m.add_argument('--state-dict', help='torch.save(model.state_dict()) without Lightning (no prefix)')
   m.add_argument('--ema', action='store_true', help='put an EMA (shadow_params list) in the .ckpt')
+  m.add_argument('--adam', action='store_true', help='put Adam moments in the .ckpt (optimizer_states), as training does')
   m.add_argument('--hparams-object', action='store_true', help='put a Python object under hyper_parameters')
   g = sub.add_parser('logits', help='logits of fixed inputs')
   g.add_argument('--weights', required=True)

@@ -3,6 +3,7 @@
 // with the `{"format": "pt"}` metadata Hugging Face loaders expect. (src/vocab/safetensors.ts reads one F32 tensor
 // per call, re-reading the file, which suits an embedding table but not a model of hundreds of tensors.)
 import * as fs from "fs";
+import { readWholeFile } from "./files";
 import { writeFileAtomic } from "../util/fs";
 import { toFloat32 } from "./torch-archive";
 
@@ -38,7 +39,7 @@ export function looksLikeSafetensors(file: string): boolean {
  */
 export function readSafetensors(file: string): { tensors: Map<string, F32Tensor>; metadata: Record<string, string> } {
   if (!fs.existsSync(file)) throw new Error(`${file}: file not found`);
-  const bytes = fs.readFileSync(file);
+  const bytes = readWholeFile(file);
   if (bytes.length < 8) throw new Error(`${file}: not a .safetensors file (shorter than its 8-byte header length)`);
   const len = Number(bytes.readBigUInt64LE(0));
   if (len < 2 || 8 + len > bytes.length) throw new Error(`${file}: not a .safetensors file, or truncated (header length ${len}, file size ${bytes.length})`);

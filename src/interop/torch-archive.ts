@@ -2,6 +2,7 @@
 // is a pickle whose tensors point at storages stored as `<root>/data/<key>` entries. The zip is read with fflate; the
 // pickle with the data-only reader of ./pickle (nothing in it is executed). Tensors stay lazy views until asked for.
 import * as fs from "fs";
+import { readWholeFile } from "./files";
 import { unzipSync } from "fflate";
 import { unpickle, PickleValue, PickleError, TorchTensor, TorchStorage, DTYPE_BYTES, torchStoragePid } from "./pickle";
 
@@ -21,7 +22,7 @@ function bad(file: string, why: string): Error {
 /** Reads `file` as a torch.save zip archive; throws a one-line error naming the file when it is not one. */
 export function readTorchArchive(file: string): TorchArchive {
   if (!fs.existsSync(file)) throw bad(file, "file not found");
-  const bytes = fs.readFileSync(file);
+  const bytes = readWholeFile(file);
   if (bytes.length >= 2 && bytes[0] === 0x80 && bytes[1] <= 5) {
     throw bad(file, "is a legacy (pre-1.6, non-zip) torch.save file; re-save it with torch.save(obj, path) from PyTorch >= 1.6");
   }
