@@ -8,11 +8,12 @@
 import * as fs from "fs";
 import * as path from "path";
 import { tf } from "../engine/tf";
-import { writeCheckpoint, readCheckpoint } from "../train/checkpoint";
+import { writeCheckpoint, readCheckpoint, CheckpointData } from "../train/checkpoint";
 import { resolveConfig, TrainConfig } from "../train/config";
 import { GPT2_VOCAB_SIZE } from "../data/gpt2";
 import { writeFileAtomic } from "../util/fs";
-import { MdlmDitConfig, HostTensors, toHdlmDitParams, fromHdlmDitParams, foldSigmaZero, mdlmDitBuffers, MDLM_FREQ_DIM } from "../models/mdlm-dit";
+import { MdlmDitConfig, HostTensors, toHdlmDitParams, fromHdlmDitParams, foldSigmaZero, mdlmDitBuffers, mdlmDitLayout, mdlmDitDenoiser, mdlmDitEvalModel, MDLM_FREQ_DIM } from "../models/mdlm-dit";
+import type { Params } from "../models/params";
 import { ImportedMdlm } from "./mdlm-import";
 import { writeSafetensors, F32Tensor } from "./safetensors";
 
@@ -26,19 +27,34 @@ export interface ImportedRunSummary {
   parameters: number;
 }
 
+/** Options of {@link writeImportedRun}. */
+export interface ImportedRunOptions {
+  /** Overwrite a folder that already holds a run. */
+  force?: boolean;
+  seed?: number;
+  /**
+   * "hdlm" (default): checkpoint.bin in hdlm-lab's DiT layout, which load-run reads today (conditioning none or t).
+   * "reference": mdlm's names and shapes (`param/vocab_embed.embedding`, ...; meta.layout "reference"), which
+   * {@link mdlmRunModel} loads; the only layout for a time-conditioned (sigma) model. load-run reads it once it
+   * calls mdlmRunModel (see the README's Scaling out).
+   */
+  layout?: "hdlm" | "reference";
+}
+
 /**
  * Writes `imp` as the run folder `dir` (config.json, checkpoint.bin, import.json) for `hdlm sample` and `hdlm eval`.
- * Refuses a vocabulary other than GPT-2 + MASK (50258), a time-conditioned model (see toHdlmDitParams) and a folder
- * that already holds a run unless `force`.
+ * Refuses a vocabulary other than GPT-2 + MASK (50258), a time-conditioned model in the hdlm layout (see
+ * toHdlmDitParams) and a folder that already holds a run unless `force`.
  */
-export function writeImportedRun(imp: ImportedMdlm, dir: string, options: { force?: boolean; seed?: number } = {}): ImportedRunSummary {
+export function writeImportedRun(imp: ImportedMdlm, dir: string, options: ImportedRunOptions = {}): ImportedRunSummary {
+  const layout = options.layout ?? "hdlm";
   const c = imp.config;
   const file = imp.source.file;
   if (c.vocabSize !== GPT2_VOCAB_SIZE + 1) {
     throw new Error(`${file}: the model has ${c.vocabSize} ids; hdlm-lab runs read raw GPT-2 ids with MASK = ${GPT2_VOCAB_SIZE} (${GPT2_VOCAB_SIZE + 1} ids), so it cannot become a run folder`);
   }
-  if (c.conditioning === "sigma") {
-    throw new Error(`${file}: a time-conditioned (time_conditioning=True) reference DiT is fed sigma(t), which a run folder's DiT (fed t) cannot express; use readMdlmCheckpoint with mdlmDitDenoiser until runs carry an arch field`);
+  if (c.conditioning === "sigma" && layout === "hdlm") {
+    throw new Error(`${file}: a time-conditioned (time_conditioning=True) reference DiT is fed sigma(t), which hdlm-lab's run DiT (fed t) cannot express; it needs the reference layout, which hdlm sample/eval load once load-run calls mdlmRunModel`);
   }
   if (fs.existsSync(path.join(dir, "config.json")) && !options.force) throw new Error(`${dir} already holds a run (config.json); pass --force to overwrite it`);
   const raw = {
@@ -51,14 +67,14 @@ export function writeImportedRun(imp: ImportedMdlm, dir: string, options: { forc
     data: { vocabSize: GPT2_VOCAB_SIZE },
   };
   const config = resolveConfig(raw, "imported config");
-  const hd = toHdlmDitParams(imp.weights, c);
+  const stored = layout === "hdlm" ? toHdlmDitParams(imp.weights, c) : imp.weights;
   const tensors: Record<string, tf.Tensor> = {};
   let n = 0;
-  for (const [name, t] of hd) {
+  for (const [name, t] of stored) {
     tensors[`param/${name}`] = tf.tensor(t.data, t.shape, "float32");
     n += t.data.length;
   }
-  if (c.conditioning === "none") {
+  if (layout === "hdlm" && c.conditioning === "none") {
     for (const k of KEPT) {
       const t = imp.weights.get(k)!;
       tensors[`mdlm/${k}`] = tf.tensor(t.data, t.shape, "float32");
@@ -69,7 +85,7 @@ export function writeImportedRun(imp: ImportedMdlm, dir: string, options: { forc
   for (const stale of ["vocab.json", "clusters.json"]) fs.rmSync(path.join(dir, stale), { force: true });
   try {
     writeFileAtomic(path.join(dir, "config.json"), JSON.stringify(config, null, 2) + "\n");
-    writeCheckpoint(path.join(dir, "checkpoint.bin"), tensors, { step: 0, importedFrom: path.basename(file), arch: "mdlm-dit", ema: imp.source.ema });
+    writeCheckpoint(path.join(dir, "checkpoint.bin"), tensors, { step: 0, importedFrom: path.basename(file), arch: "mdlm-dit", layout, conditioning: c.conditioning, ema: imp.source.ema });
   } finally {
     for (const t of Object.values(tensors)) t.dispose();
   }
@@ -79,15 +95,46 @@ export function writeImportedRun(imp: ImportedMdlm, dir: string, options: { forc
     format: imp.source.format,
     keyPrefix: imp.source.prefix,
     ema: imp.source.ema,
-    reference: { vocab_size: c.vocabSize, hidden_size: c.hidden, n_blocks: c.blocks, n_heads: c.heads, cond_dim: c.condDim, mlp_ratio: c.mlpRatio, model_length: c.seqLen, time_conditioning: false, conditioning: c.conditioning },
+    reference: { vocab_size: c.vocabSize, hidden_size: c.hidden, n_blocks: c.blocks, n_heads: c.heads, cond_dim: c.condDim, mlp_ratio: c.mlpRatio, model_length: c.seqLen, time_conditioning: c.conditioning === "sigma", conditioning: c.conditioning },
+    layout,
     inferred: imp.source.inferred,
     ignored: imp.source.ignored,
     tokenizer: "gpt2",
     maskId: GPT2_VOCAB_SIZE,
-    note: c.conditioning === "none" ? "checkpoint.bin holds hdlm-lab's DiT layout with sigma_map.mlp.0 folded at sigma = 0 (time_conditioning=False); mdlm/* keeps the original tensors for hdlm export" : "checkpoint.bin holds hdlm-lab's DiT layout; its time embedding is fed t",
+    note: layout === "reference" ? "checkpoint.bin holds mdlm's DiT in the reference layout (param/<reference name>), loaded by mdlmRunModel" : c.conditioning === "none" ? "checkpoint.bin holds hdlm-lab's DiT layout with sigma_map.mlp.0 folded at sigma = 0 (time_conditioning=False); mdlm/* keeps the original tensors for hdlm export" : "checkpoint.bin holds hdlm-lab's DiT layout; its time embedding is fed t",
   };
   writeFileAtomic(path.join(dir, "import.json"), JSON.stringify(provenance, null, 2) + "\n");
   return { dir, config, parameters: n };
+}
+
+/**
+ * mdlm's DiT of a run checkpoint written in the reference layout (meta.layout "reference"), as load-run needs it:
+ * the parameters (reference names) and the Denoiser and EvalModel (mdlmDitForward, fed sigma(t), 0 or t as the
+ * checkpoint's conditioning says). Null for any other checkpoint, so load-run keeps its own DiT for those. Throws one
+ * line naming the file and the first missing or mis-shaped parameter.
+ */
+export function mdlmRunModel(
+  ck: CheckpointData,
+  config: TrainConfig,
+  file: string,
+): { params: Params; config: MdlmDitConfig; denoiser: (tokens: tf.Tensor2D, t: tf.Tensor1D) => tf.Tensor3D; evalModel: (z: tf.Tensor2D, t: tf.Tensor1D, pad: tf.Tensor2D) => tf.Tensor3D } | null {
+  if (ck.meta.arch !== "mdlm-dit" || ck.meta.layout !== "reference") return null;
+  const cond = ck.meta.conditioning;
+  if (cond !== "none" && cond !== "sigma" && cond !== "t") throw new Error(`checkpoint ${file}: meta.conditioning must be none, sigma or t, got ${JSON.stringify(cond)}`);
+  if (config.objective.kind !== "mdlm") throw new Error(`checkpoint ${file} holds mdlm's DiT but the run's objective is ${config.objective.kind}`);
+  const c: MdlmDitConfig = { ...runMdlmConfig(config), conditioning: cond };
+  const params: Params = {};
+  try {
+    for (const { name, shape } of mdlmDitLayout(c)) {
+      const t = ck.tensors[`param/${name}`];
+      if (t === undefined || t.shape.join(",") !== shape.join(",")) throw new Error(`checkpoint ${file} lacks param/${name} with shape [${shape.join(", ")}]`);
+      params[name] = tf.tidy(() => tf.variable(tf.tensor(t.data, t.shape, "float32"), false));
+    }
+  } catch (e) {
+    for (const v of Object.values(params)) v.dispose();
+    throw e;
+  }
+  return { params, config: c, denoiser: mdlmDitDenoiser(params, c), evalModel: mdlmDitEvalModel(params, c) };
 }
 
 function readRunConfig(dir: string): TrainConfig {
@@ -111,7 +158,7 @@ export interface ExportSummary {
   file: string;
   config: MdlmDitConfig;
   tensors: number;
-  /** "restored": the imported reference tensors, bit for bit; "folded": time layer folded at sigma = 0 (exact when the reference runs with time_conditioning=False); "time": hdlm-lab's t-conditioned time layer (exact when the reference is fed sigma := t). */
+  /** "restored": the imported reference tensors, bit for bit (or a reference-layout checkpoint); "folded": time layer folded at sigma = 0 (exact when the reference runs with time_conditioning=False); "time": hdlm-lab's t-conditioned time layer (exact when the reference is fed sigma := t). */
   timeLayer: "restored" | "folded" | "time";
   notes: string[];
 }
@@ -130,16 +177,24 @@ export function exportRun(dir: string, file: string, options: { prefix?: string 
   let c = runMdlmConfig(config);
   const hd: HostTensors = new Map();
   for (const [name, t] of Object.entries(ck.tensors)) if (name.startsWith("param/")) hd.set(name.slice("param/".length), { shape: t.shape, data: t.data });
+  const refLayout = mdlmRunModel(ck, config, ckFile); // a reference-layout checkpoint: its tensors are the export
   let ref: HostTensors;
   try {
-    ref = fromHdlmDitParams(hd, c);
+    if (refLayout !== null) {
+      for (const v of Object.values(refLayout.params)) v.dispose();
+      c = refLayout.config;
+      ref = new Map(mdlmDitLayout(c).map(({ name }) => [name, hd.get(name)!]));
+    } else ref = fromHdlmDitParams(hd, c);
   } catch (e) {
     throw new Error(`${ckFile}: ${(e as Error).message}`);
   }
   const notes: string[] = [];
   let timeLayer: ExportSummary["timeLayer"] = "time";
-  const w1 = hd.get("time.w1")!;
-  if (w1.data.every((v) => v === 0)) {
+  const w1 = hd.get("time.w1");
+  if (refLayout !== null) {
+    timeLayer = refLayout.config.conditioning === "t" ? "time" : "restored";
+    if (refLayout.config.conditioning === "sigma") notes.push("time-conditioned: run it in mdlm with time_conditioning=True");
+  } else if (w1 !== undefined && w1.data.every((v) => v === 0)) {
     timeLayer = "folded";
     c = { ...c, conditioning: "none" };
     const kw = ck.tensors[`mdlm/${KEPT[0]}`];
@@ -171,7 +226,8 @@ export function exportRun(dir: string, file: string, options: { prefix?: string 
   }
   writeSafetensors(file, out);
   if (config.data.vocabSize !== GPT2_VOCAB_SIZE) fs.copyFileSync(path.join(dir, "vocab.json"), `${file}.vocab.json`);
-  const sidecar = { vocab_size: c.vocabSize, hidden_dim: c.hidden, hidden_size: c.hidden, n_blocks: c.blocks, n_heads: c.heads, cond_dim: c.condDim, mlp_ratio: c.mlpRatio, model_length: c.seqLen, time_conditioning: timeLayer === "time", conditioning: timeLayer === "time" ? "t" : "none", key_prefix: prefix, exported_from: path.resolve(dir) };
+  const conditioning = refLayout !== null ? refLayout.config.conditioning : timeLayer === "time" ? "t" : "none";
+  const sidecar = { vocab_size: c.vocabSize, hidden_dim: c.hidden, hidden_size: c.hidden, n_blocks: c.blocks, n_heads: c.heads, cond_dim: c.condDim, mlp_ratio: c.mlpRatio, model_length: c.seqLen, time_conditioning: conditioning !== "none", conditioning, key_prefix: prefix, exported_from: path.resolve(dir) };
   writeFileAtomic(`${file}.json`, JSON.stringify(sidecar, null, 2) + "\n");
   return { file, config: c, tensors: out.size, timeLayer, notes };
 }

@@ -12,12 +12,13 @@ import { spawnSync } from "child_process";
 import { zipSync } from "fflate";
 import { tf } from "../../src/engine/tf";
 import { initEngine } from "../../src/engine";
-import { readMdlmCheckpoint, writeImportedRun, exportRun, readSafetensors, writeSafetensors } from "../../src/interop";
+import { readMdlmCheckpoint, writeImportedRun, exportRun, readSafetensors, writeSafetensors, mdlmRunModel } from "../../src/interop";
 import type { F32Tensor } from "../../src/interop";
 import { mdlmDitForward, mdlmSubs, mdlmDitDenoiser, type MdlmDitConfig, type HostTensors } from "../../src/models/mdlm-dit";
 import type { Params } from "../../src/models/params";
 import { loadRun } from "../../src/train/load-run";
 import { readCheckpoint } from "../../src/train/checkpoint";
+import { resolveConfig } from "../../src/train/config";
 import { cliMain } from "../../src/cli";
 
 const REPO = path.resolve(__dirname, "..", "..");
@@ -257,6 +258,35 @@ test("export of a DiT trained in hdlm-lab (t-conditioned): the twin fed sigma :=
   const a = readCheckpoint(path.join(run, "checkpoint.bin")).tensors;
   const b = readCheckpoint(path.join(f("run-t-2"), "checkpoint.bin")).tensors;
   for (const k of Object.keys(a)) assert.deepEqual(b[k].data, a[k].data, k);
+});
+
+test("time-conditioned checkpoint: the reference-layout run checkpoint gives PyTorch's logits at sigma(t); export restores it", { skip }, () => {
+  const imp = readMdlmCheckpoint(f("a.ckpt"), { conditioning: "sigma" });
+  assert.throws(() => writeImportedRun(imp, f("run-sigma-hdlm")), /a.ckpt: a time-conditioned/);
+  const run = f("run-sigma");
+  writeImportedRun(imp, run, { layout: "reference" });
+  const ckFile = path.join(run, "checkpoint.bin");
+  const ck = readCheckpoint(ckFile);
+  assert.equal(ck.meta.layout, "reference");
+  assert.ok(ck.tensors["param/blocks.1.attn_qkv.weight"] !== undefined);
+  const ts = [0.25, 0.75];
+  const sig = ts.map((t) => -Math.log1p(-(1 - 1e-3) * t));
+  const ref = twinLogits(f("a.ckpt"), f("ref-sigma.safetensors"), "--ema", "--sigma", sig.map((v) => v.toPrecision(9)).join(","));
+  const m = mdlmRunModel(ck, resolveConfig(JSON.parse(fs.readFileSync(path.join(run, "config.json"), "utf8"))), ckFile)!;
+  try {
+    assert.equal(m.config.conditioning, "sigma");
+    const [B, T] = ref.shape;
+    const logits = m.denoiser(tf.tensor2d(ref.tokens, [B, T], "int32"), tf.tensor1d(ts));
+    const d = maxAbsDiff(logits.dataSync(), ref.logits);
+    assert.ok(d < 1e-4, `denoiser at t differs from PyTorch at sigma(t) by ${d}`);
+  } finally {
+    for (const v of Object.values(m.params)) v.dispose();
+  }
+  const out = f("sigma.safetensors");
+  exportRun(run, out);
+  const back = readMdlmCheckpoint(out);
+  assert.equal(back.config.conditioning, "sigma");
+  for (const [k, t] of imp.weights) assert.deepEqual(back.weights.get(k)!.data, t.data, k);
 });
 
 /** Runs `hdlm <args>` in-process; returns the status and the one stderr line. */
