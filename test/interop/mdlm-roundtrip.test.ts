@@ -307,8 +307,10 @@ async function hdlm(...args: string[]): Promise<{ status: number; err: string }>
 
 function oneLine(r: { status: number; err: string }, ...must: string[]): void {
   assert.equal(r.status, 1, r.err);
-  const lines = r.err.trim().split("\n");
-  assert.equal(lines.length, 1, `not one line: ${r.err}`);
+  // progress lines ("hdlm import: ...") may precede it; the error is exactly one line
+  const lines = r.err.trim().split("\n").filter((l) => l.startsWith("hdlm: "));
+  assert.equal(lines.length, 1, `not one error line: ${r.err}`);
+  assert.ok(r.err.trim().endsWith(lines[0]), `the error is not the last line: ${r.err}`);
   for (const m of must) assert.ok(lines[0].includes(m), `"${lines[0]}" lacks "${m}"`);
 }
 
@@ -320,6 +322,8 @@ test("hdlm import/export CLI: round trip and one-line errors for bad files", { s
   const ex = await hdlm("export", "--run", run, "--to", f("cli.safetensors"));
   assert.equal(ex.status, 0, ex.err);
   assert.equal((await hdlm("import", "--from", f("a.ckpt"), "--arch", "mdlm-dit", "--out", run)).status, 1, "an existing run needs --force");
+  oneLine(await hdlm("import", "--from", f("a.ckpt"), "--arch", "mdlm-dit", "--out", f("x"), "--conditioning", "sigma"), "a.ckpt", "time-conditioned");
+  assert.equal((await hdlm("import", "--from", f("a.ckpt"), "--arch", "mdlm-dit", "--out", f("x"), "--conditioning", "tau")).status, 2);
 
   const bytes = fs.readFileSync(f("a.ckpt"));
   fs.writeFileSync(f("trunc.ckpt"), bytes.subarray(0, Math.floor(bytes.length / 2)));
