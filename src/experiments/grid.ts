@@ -19,6 +19,7 @@ import type { OptimConfig } from "../train/optimizer";
 import { writeFileAtomic } from "../util/fs";
 import { corpusTokenData } from "./corpus-data";
 import { runConfig, type ObjectiveSpec, type RunSettings } from "./compare";
+import { firstDifference } from "../util/json-diff";
 
 /** One method of the grid: a label for tables, its objective (`ar` included) and optional optimiser overrides. */
 export interface GridMethod {
@@ -100,6 +101,8 @@ export interface GridRow {
   /** Mean unigram entropy of a sample, nats (NaN for AR and unigram rows). */
   entropy: number;
   samples: string[];
+  /** The run's resolved training config and the evaluation settings it was scored with (a rerun checks them). */
+  settings: { train: unknown; eval: GridEvalSettings };
 }
 
 /** An evaluation set: a name for tables and its rows (every model is scored on these same rows). */
@@ -191,7 +194,10 @@ export function unigramRow(corpus: Corpus, sets: EvalSet[]): { model: UnigramMod
   const model = UnigramModel.fromDocuments(Array.from(train, (d) => corpus.documentTokens(d)), corpus.vocabSize, { framing: corpus.framing });
   const scores: Record<string, SetScore> = {};
   for (const s of sets) scores[s.key] = setScore(model.rows(s.batches), `exact NLL of add-0.5 unigram frequencies of the training split (${model.countedTokens} tokens)`);
-  return { model, row: { id: "unigram", method: "unigram (train split)", kind: "unigram", seed: 0, steps: 0, trainTokens: model.countedTokens, trainSeconds: 0, curve: [], scores, genPpl: NaN, entropy: NaN, samples: [] } };
+  return {
+    model,
+    row: { id: "unigram", method: "unigram (train split)", kind: "unigram", seed: 0, steps: 0, trainTokens: model.countedTokens, trainSeconds: 0, curve: [], scores, genPpl: NaN, entropy: NaN, samples: [], settings: { train: null, eval: { batchSize: 0, strata: 0, maxRows: 0, samples: 0, sampleSteps: 0, seed: 0, curveEvery: 0, curveBatches: 0 } } },
+  };
 }
 
 /**
@@ -229,8 +235,12 @@ export async function runGrid(config: GridConfig): Promise<GridResult> {
         cfg.evalBatches = ev.curveBatches;
         cfg.checkpointEvery = Math.max(1, Math.min(cfg.steps, Math.round(cfg.steps / 10)));
         const isAr = cfg.objective.kind === "ar";
+        const settings = { train: JSON.parse(JSON.stringify({ ...cfg, runDir: undefined })) as unknown, eval: ev };
         if (fs.existsSync(rowFile)) {
-          rows.push(JSON.parse(fs.readFileSync(rowFile, "utf8")) as GridRow);
+          const old = JSON.parse(fs.readFileSync(rowFile, "utf8")) as GridRow;
+          const diff = firstDifference(old.settings, settings, "settings");
+          if (diff !== null) throw new Error(`${rowFile} was made with other settings (${diff} differs); move it away or pass another output folder`);
+          rows.push(old);
           log(`${id}: done earlier (${rowFile})`);
         } else {
           const resume = fs.existsSync(path.join(cfg.runDir, "checkpoint.bin"));
@@ -273,7 +283,7 @@ export async function runGrid(config: GridConfig): Promise<GridResult> {
             }
             const row: GridRow = {
               id, method: m.name, kind: cfg.objective.kind, seed, steps: cfg.steps, trainTokens: cfg.steps * cfg.batchSize * L, trainSeconds: seconds,
-              curve: readCurve(cfg.runDir), scores, genPpl, entropy, samples,
+              curve: readCurve(cfg.runDir), scores, genPpl, entropy, samples, settings,
             };
             writeFileAtomic(rowFile, JSON.stringify(row) + "\n");
             rows.push(row);

@@ -17,6 +17,8 @@ import { writeFileAtomic } from "../util/fs";
 import { streamRng, STREAM } from "./streams";
 import { Progress } from "./progress";
 import { saveClusterMap } from "../vocab/cluster-map-io";
+import { firstDifference } from "../util/json-diff";
+import { checkInterrupt } from "../notebook/interrupt";
 
 /** One line of metrics.jsonl (deterministic fields only, so resumed and uninterrupted runs match exactly). */
 export type MetricsLine =
@@ -52,17 +54,6 @@ export interface TrainResult {
 
 const CHECKPOINT = "checkpoint.bin";
 const METRICS = "metrics.jsonl";
-
-/** The first field path where two JSON values differ, or null. */
-function firstDifference(a: unknown, b: unknown, at: string): string | null {
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return a === b ? null : at;
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  for (const k of keys) {
-    const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${at}.${k}`);
-    if (d !== null) return d;
-  }
-  return null;
-}
 
 /** A model, its optimiser, data and run folder, stepped one update at a time. */
 export class Trainer {
@@ -244,6 +235,9 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     let last: Extract<MetricsLine, { split: "train" }> | null = null;
     let lastVal: number | null = null;
     while (trainer.step < config.steps) {
+      // Yields to the event loop between steps (live progress reaches a notebook) and stops with KeyboardInterrupt
+      // when a notebook cell is interrupted; the last checkpoint stays, so --resume continues from it.
+      await checkInterrupt();
       last = trainer.trainStep();
       const k = last.step;
       if (k % config.logEvery === 0 || k === config.steps) write(last);

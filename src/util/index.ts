@@ -1,3 +1,4 @@
 // Public exports of src/util: small shared helpers with no tensor code (atomic file writes).
 export { writeFileAtomic } from "./fs";
 export type { AtomicWriteOptions } from "./fs";
+export { firstDifference } from "./json-diff";

@@ -89,4 +89,6 @@ test("a tiny grid (AR, MDLM, HDLM, GIDD+ x 2 seeds + unigram) scores every run o
   const a = r.rows.find((x) => x.id === "mdlm-seed1");
   const b = again.rows.find((x) => x.id === "mdlm-seed1");
   assert.equal(b?.scores.owt.natsPerToken, a?.scores.owt.natsPerToken);
+  // Rows made with other settings are not mixed into a table.
+  await assert.rejects(runGrid({ ...config, run: { ...config.run, optim: { lr: 0.5 } } }), /ar-seed0\.json was made with other settings \(settings\.train\.optim\.lr differs\)/);
 });
