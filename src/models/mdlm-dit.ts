@@ -222,9 +222,9 @@ export function mdlmSubs(logits: tf.Tensor3D, tokens: tf.Tensor2D, maskId: numbe
     const shifted = tf.add(logits, tf.reshape(maskCol, [1, 1, V]));
     const logp = tf.sub(shifted, tf.logSumExp(shifted, -1, true));
     const ids = tf.cast(tokens, "int32");
-    const unmasked = tf.expandDims(tf.cast(tf.notEqual(ids, maskId), "float32"), 2); // (B, T, 1)
-    const copy = tf.mul(tf.sub(1, tf.oneHot(ids, V, 1, 0, "float32")), negInf); // 0 at the token, -1e6 elsewhere
-    return tf.add(tf.mul(logp, tf.sub(1, unmasked)), tf.mul(copy, unmasked)) as tf.Tensor3D;
+    const unmasked = tf.broadcastTo(tf.expandDims(tf.notEqual(ids, maskId), 2), logits.shape); // (B, T, V)
+    const copy = tf.add(tf.oneHot(ids, V, -negInf, 0, "float32"), negInf); // 0 at the token, -1e6 elsewhere
+    return tf.where(unmasked, copy, logp) as tf.Tensor3D;
   });
 }
 
