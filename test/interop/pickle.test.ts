@@ -9,7 +9,7 @@ import * as path from "path";
 import { spawnSync } from "child_process";
 import { unpickle, findForeign, PyDict, PyTuple, PyObject, PickleError, PickleValue, readTorchArchive, TorchTensor } from "../../src/interop";
 
-const PY = "/usr/bin/python3";
+const PY = process.env.HDLM_PYTHON ?? "/usr/bin/python3"; // Debian's python3-torch
 const noPython = fs.existsSync(PY) && spawnSync(PY, ["-c", "pass"]).status === 0 ? false : `${PY} is not available`;
 const noTorch = noPython || (spawnSync(PY, ["-c", "import torch"]).status === 0 ? false : "python3-torch is not installed (apt-get install python3-torch)");
 if (noTorch) process.stderr.write(`test/interop/pickle: torch-archive test SKIPPED: ${noTorch}\n`);
