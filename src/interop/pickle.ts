@@ -179,7 +179,7 @@ export function unpickle(bytes: Uint8Array, persistentLoad?: PersistentLoad): Pi
   };
   const key = (k: PickleValue): PickleKey => {
     if (k === null || typeof k === "string" || typeof k === "number" || typeof k === "bigint" || typeof k === "boolean") return k;
-    if (k instanceof PyTuple) return `(${k.items.map((x) => String(key(x))).join(", ")})`;
+    if (k instanceof PyTuple) return `(${k.items.map((x) => (x instanceof PyTuple ? "(...)" : String(key(x)))).join(", ")})`;
     return fail(`unsupported dict key (${describe(k)})`);
   };
   const setItems = (d: PickleValue, kv: PickleValue[]): void => {
@@ -612,29 +612,39 @@ export function torchStoragePid(pid: PickleValue, fail: (why: string) => never):
 
 /**
  * The first value under `v` that is not plain data (a PyGlobal or PyObject), with its path (`state_dict['x']`), or
- * null. Cycles (a list that holds itself) are visited once.
+ * null. Iterative (a hostile pickle may nest a million lists); shared and cyclic values are visited once.
  */
-export function findForeign(v: PickleValue, path: string, seen = new Set<object>()): { path: string; name: string } | null {
-  if (v === null || typeof v !== "object" || v instanceof Uint8Array) return null;
-  if (seen.has(v)) return null;
-  seen.add(v);
-  if (v instanceof PyGlobal) return { path, name: v.qualified };
-  if (v instanceof PyObject) return { path, name: v.callable.qualified };
-  if (v instanceof TorchTensor || v instanceof TorchStorage) return null;
-  if (Array.isArray(v) || v instanceof PyTuple) {
-    const items = Array.isArray(v) ? v : v.items;
-    for (let i = 0; i < items.length; i++) {
-      const f = findForeign(items[i], `${path}[${i}]`, seen);
-      if (f !== null) return f;
+export function findForeign(v: PickleValue, path: string): { path: string; name: string } | null {
+  // nodes[i] = [parent index, path segment]; the path is rebuilt only for the value found
+  const nodes: [number, string][] = [[-1, path]];
+  const stack: [PickleValue, number][] = [[v, 0]];
+  const seen = new Set<object>();
+  const pathOf = (i: number): string => {
+    const segs: string[] = [];
+    for (let j = i; j >= 0 && segs.length < 64; j = nodes[j][0]) segs.push(nodes[j][1]);
+    return (segs.length === 64 ? "..." : "") + segs.reverse().join("");
+  };
+  const child = (x: PickleValue, parent: number, seg: string): void => {
+    if (x === null || typeof x !== "object" || x instanceof Uint8Array || seen.has(x)) return;
+    nodes.push([parent, seg]);
+    stack.push([x, nodes.length - 1]);
+  };
+  while (stack.length > 0) {
+    const [x, i] = stack.pop()!;
+    if (x === null || typeof x !== "object" || x instanceof Uint8Array || seen.has(x)) continue;
+    seen.add(x);
+    if (x instanceof PyGlobal) return { path: pathOf(i), name: x.qualified };
+    if (x instanceof PyObject) return { path: pathOf(i), name: x.callable.qualified };
+    if (Array.isArray(x) || x instanceof PyTuple) {
+      const items = Array.isArray(x) ? x : x.items;
+      for (let k = items.length - 1; k >= 0; k--) child(items[k], i, `[${k}]`);
+    } else if (x instanceof PyDict) {
+      const entries = [...x.map];
+      for (let k = entries.length - 1; k >= 0; k--) {
+        const [key, val] = entries[k];
+        child(val, i, `[${JSON.stringify(typeof key === "bigint" ? String(key) : key)}]`);
+      }
     }
-    return null;
-  }
-  if (v instanceof PyDict) {
-    for (const [k, x] of v.map) {
-      const f = findForeign(x, `${path}[${JSON.stringify(typeof k === "bigint" ? String(k) : k)}]`, seen);
-      if (f !== null) return f;
-    }
-    return null;
   }
   return null;
 }

@@ -78,6 +78,23 @@ test("malformed pickles: truncated, unknown memo, refused opcodes, stray MARK", 
   assert.throws(() => unpickle(new Uint8Array([0x80, 0x02, 0x4e, 0x51, 0x2e])), /persistent id/);
 });
 
+test("a million nested lists: read and searched without recursion; a foreign name deep inside is found", () => {
+  const N = 1_000_000;
+  const bytes = new Uint8Array(2 + N + 3 + (N - 1) + 1 + 14);
+  let p = 0;
+  bytes[p++] = 0x80;
+  bytes[p++] = 0x02;
+  for (let i = 0; i < N; i++) bytes[p++] = 0x5d; // EMPTY_LIST
+  for (const c of Buffer.from("cos\nsystem\n")) bytes[p++] = c; // the innermost item: a GLOBAL
+  bytes[p++] = 0x61; // APPEND it to the innermost list
+  for (let i = 0; i < N - 1; i++) bytes[p++] = 0x61; // APPEND each list into its parent
+  bytes[p++] = 0x2e;
+  const v = unpickle(bytes.subarray(0, p));
+  const f = findForeign(v, "root");
+  assert.equal(f?.name, "os.system");
+  assert.ok(f!.path.startsWith("...") && f!.path.endsWith("[0][0]"), f!.path.slice(0, 40));
+});
+
 test("torch.save archive: strided views, offsets, shared storages and float16/bfloat16/float64 as float32", { skip: noTorch }, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hdlm-pickle-"));
   const file = path.join(dir, "t.pt");
