@@ -66,9 +66,10 @@ type Source = { shape: number[]; get: () => Float32Array };
 function ckptTensors(file: string, ar: TorchArchive, ignored: string[]): { state: Map<string, Source>; ema: PickleValue[] | null } {
   const root = ar.root;
   if (!(root instanceof PyDict)) throw bad(file, `holds ${describe(root)}, not a checkpoint dict`);
-  // Only Lightning's hyper_parameters may hold objects (omegaconf configs, tokenizers); they are never read.
+  // Only Lightning's saved hyper-parameters may hold objects (omegaconf configs, tokenizers); they are never read.
+  const HPARAMS = new Set<unknown>(["hyper_parameters", "hparams", "datamodule_hyper_parameters"]);
   for (const [k, v] of root.map) {
-    if (k === "hyper_parameters" || k === "hparams") {
+    if (HPARAMS.has(k)) {
       if (findForeign(v, String(k)) !== null) ignored.push(`${String(k)} (Python objects, not read)`);
       continue;
     }
@@ -84,7 +85,7 @@ function ckptTensors(file: string, ar: TorchArchive, ignored: string[]): { state
     if (!(v instanceof TorchTensor)) throw bad(file, `state_dict entry ${name} is ${describe(v)}, not a tensor`);
     state.set(name, { shape: v.shape, get: () => ar.float32(v, name) });
   }
-  for (const k of root.map.keys()) if (k !== "state_dict" && k !== "ema" && k !== "hyper_parameters" && dict !== root) ignored.push(String(k));
+  if (dict !== root) for (const k of root.map.keys()) if (k !== "state_dict" && k !== "ema" && !ignored.some((i) => i.startsWith(`${String(k)} (`))) ignored.push(String(k));
   const e = root.get("ema");
   let ema: PickleValue[] | null = null;
   if (e instanceof PyDict) {
