@@ -289,6 +289,36 @@ test("time-conditioned checkpoint: the reference-layout run checkpoint gives PyT
   for (const [k, t] of imp.weights) assert.deepEqual(back.weights.get(k)!.data, t.data, k);
 });
 
+test("a small DiT made here (tiny preset, compact vocabulary) exports for PyTorch: the twin at sigma := t gives ditForward's logits", { skip }, async () => {
+  // an mdlm run folder as the trainer leaves it: config.json, checkpoint.bin (param/* in hdlm-lab's layout), vocab.json
+  const run = f("small-run");
+  fs.mkdirSync(run);
+  const config = resolveConfig({ preset: "tiny", objective: { kind: "mdlm" }, runDir: run, data: { vocabSize: 40 } });
+  fs.writeFileSync(path.join(run, "config.json"), JSON.stringify(config));
+  fs.writeFileSync(path.join(run, "vocab.json"), JSON.stringify({ note: "the run's compact vocabulary" }));
+  const { initParams } = await import("../../src/models/params");
+  const { ditForward } = await import("../../src/models/transformer");
+  const { writeCheckpoint } = await import("../../src/train/checkpoint");
+  const model = { ...config.model, inputSize: 41, outputSize: 41 };
+  const params = initParams(model, "dit", 1);
+  let k = 0;
+  for (const v of Object.values(params)) v.assign(tf.tensor(Float32Array.from({ length: v.size }, () => Math.sin(++k) * 0.3), v.shape)); // adaLN and head non-zero too
+  writeCheckpoint(path.join(run, "checkpoint.bin"), Object.fromEntries(Object.entries(params).map(([n, v]) => [`param/${n}`, v])), { step: 7 });
+  const out = f("small.safetensors");
+  const s = exportRun(run, out);
+  assert.equal(s.timeLayer, "time");
+  assert.ok(fs.existsSync(`${out}.vocab.json`));
+  assert.ok(s.notes.some((n) => n.includes("compact vocabulary")));
+  const ts = [0.3, 0.8];
+  const ref = twinLogits(out, f("ref-small.safetensors"), "--sigma", ts.join(","), "--length", "16");
+  const [B, T] = ref.shape;
+  const ours = ditForward(params, model, tf.tensor2d(ref.tokens, [B, T], "int32"), tf.tensor1d(ts)).logits.dataSync();
+  const d = maxAbsDiff(ours, ref.logits);
+  assert.ok(d < 1e-4, `hdlm-lab's logits differ from the PyTorch twin's by ${d}`);
+  assert.ok(maxAbsDiff(ref.logits, new Float32Array(ref.logits.length)) > 0.1, "the comparison is not trivial");
+  for (const v of Object.values(params)) v.dispose();
+});
+
 /** Runs `hdlm <args>` in-process; returns the status and the one stderr line. */
 async function hdlm(...args: string[]): Promise<{ status: number; err: string }> {
   const errs: string[] = [];
