@@ -1,12 +1,12 @@
 // HDLM ancestral sampler (hdlm.md §6, reference `HDLMSampler`): all MASK start, N stochastic reverse steps on the
 // grid ts_j = (1-2ε)j/N + ε with the exact or Euler posterior, clean tokens carried over, then a final argmax.
 import { tf } from "../engine/tf";
-import { toSeededRng, SeededRng } from "../processes/rng";
+import { SeededRng } from "../processes/rng";
 import { ClusterLayout, checkClusterLayout, checkXi } from "../processes/cluster-layout";
 import { HierarchicalScheduleLike } from "../schedules/hierarchical";
 import { hdlmReverseProbs, StepRule, PerturbSampling } from "./posterior-hdlm";
 import { argmaxPositive, checkMinP, checkTemperature, drawGrouped } from "./gumbel";
-import { Denoiser, ProbsCache, SampleRequest, SampleResult, Sampler, SampleBatch, checkRequest, checkSteps, initialState, snapshot } from "./sampler";
+import { GridSampler, StepGrid, checkSteps } from "./sampler";
 
 /** Options of {@link HdlmSampler}. Defaults follow hdlm.md §6 (and the reference's evaluation settings). */
 export interface HdlmSamplerOptions {
@@ -36,10 +36,8 @@ export interface HdlmSamplerOptions {
 }
 
 /** The time pairs (t, s) of the stochastic steps, the time of the final argmax and the start time. */
-export interface HdlmGrid {
-  pairs: Array<[number, number]>;
+export interface HdlmGrid extends StepGrid {
   final: number;
-  start: number;
 }
 
 /** ts_j = (1 - 2ε) j/N + ε, j = 0..N (hdlm.md §6). */
@@ -67,7 +65,7 @@ export function hdlmGrid(steps: number, grid: "hdlm-lab" | "reference" = "hdlm-l
  * the destination with temperature and min-p. The last step maps every remaining MASK to the argmax of x̂ and
  * every cluster k to the argmax of x̃(.|k) (within the cluster for ξ = 1), the posterior of ts_0 -> 0.
  */
-export class HdlmSampler implements Sampler {
+export class HdlmSampler extends GridSampler {
   readonly name: string;
   readonly schedule: HierarchicalScheduleLike;
   readonly clusters: ClusterLayout;
@@ -82,6 +80,7 @@ export class HdlmSampler implements Sampler {
   readonly cache: boolean;
 
   constructor(options: HdlmSamplerOptions) {
+    super();
     this.schedule = options.schedule;
     this.clusters = checkClusterLayout(options.clusters, "clusters");
     this.steps = checkSteps(options.steps ?? 128);
@@ -99,69 +98,35 @@ export class HdlmSampler implements Sampler {
     this.name = `hdlm-${this.rule}(N=${this.steps}, T=${this.temperature}${this.xi < 1 ? `, xi=${this.xi} ${this.perturbSampling}` : ""})`;
   }
 
+  /** V real tokens. */
+  get vocabSize(): number {
+    return this.clusters.vocabSize;
+  }
+
   /** The mask id V. */
   get maskId(): number {
     return this.clusters.vocabSize;
   }
 
-  sample(denoise: Denoiser, request: SampleRequest): SampleResult {
-    const { B, L } = checkRequest(request);
-    const V = this.clusters.vocabSize;
-    const rng = toSeededRng(request.seed ?? 0);
-    const z = initialState(B, L, V, V, request.prompt);
-    const { pairs, final, start } = hdlmGrid(this.steps, this.grid, this.tEps);
-    const cache = new ProbsCache(this.cache);
-    const emit = (step: number, t: number) => request.onStep?.(step, t, snapshot(z, B, L));
-    try {
-      emit(0, start);
-      let changed = true;
-      pairs.forEach(([t, s], j) => {
-        const probs = cache.get(denoise, z, B, L, t, V, changed);
-        changed = this.transition(probs, z, B, L, t, s, rng);
-        emit(j + 1, s);
-      });
-      const probs = cache.get(denoise, z, B, L, final, V, changed);
-      this.finalDenoise(probs, z, B, L, final);
-      emit(pairs.length + 1, 0);
-    } finally {
-      cache.dispose();
-    }
-    return { tokens: snapshot(z, B, L), steps: pairs.length, modelCalls: cache.modelCalls, cacheHits: cache.cacheHits };
+  protected get stateWidth(): number {
+    return this.clusters.vocabSize + 1 + this.clusters.numClusters;
   }
 
-  /**
-   * One reverse step t -> s of a host state (for notebooks and tests): runs the model once and returns the new
-   * state; `state` is not modified.
-   */
-  step(denoise: Denoiser, state: SampleBatch, t: number, s: number, rng: SeededRng | number): SampleBatch {
-    const z = state.data.slice();
-    const probs = this.checkedProbs(denoise, z, state.batch, state.length, t);
-    try {
-      this.transition(probs, z, state.batch, state.length, t, s, toSeededRng(rng));
-    } finally {
-      probs.dispose();
-    }
-    return snapshot(z, state.batch, state.length);
+  protected get reuseModelOutput(): boolean {
+    return this.cache;
   }
 
-  /** The final argmax denoise at time t of a host state (for notebooks and tests). */
-  denoiseFinal(denoise: Denoiser, state: SampleBatch, t: number): SampleBatch {
-    const z = state.data.slice();
-    const probs = this.checkedProbs(denoise, z, state.batch, state.length, t);
-    try {
-      this.finalDenoise(probs, z, state.batch, state.length, t);
-    } finally {
-      probs.dispose();
-    }
-    return snapshot(z, state.batch, state.length);
+  timeGrid(): StepGrid {
+    return hdlmGrid(this.steps, this.grid, this.tEps);
   }
 
-  private checkedProbs(denoise: Denoiser, z: Int32Array, B: number, L: number, t: number): tf.Tensor3D {
-    const W = this.clusters.vocabSize + 1 + this.clusters.numClusters;
-    for (let i = 0; i < z.length; i++) {
-      if (!(z[i] >= 0 && z[i] < W)) throw new RangeError(`state holds ${z[i]} at flat index ${i}; ids must lie in [0, ${W})`);
-    }
-    return new ProbsCache(false).get(denoise, z, B, L, t, this.clusters.vocabSize, true);
+  protected stepRows(probs: tf.Tensor3D, z: Int32Array, B: number, L: number, t: number, s: number): Float32Array {
+    return this.rows(probs, z, B, L, t, s, this.rule);
+  }
+
+  /** Clean tokens are carried over; MASK and clusters draw event then destination ({@link drawGrouped}). */
+  protected drawPosition(rows: Float32Array, offset: number, current: number, rng: SeededRng): number {
+    return drawGrouped(rows, offset, current, this.clusters.vocabSize, this.clusters.numClusters, this.temperature, rng, this.minP);
   }
 
   /** Posterior rows [B*L, V+1+n] on the host for the step t -> s (s = 0 with 'exact' is the final argmax law). */
@@ -173,24 +138,8 @@ export class HdlmSampler implements Sampler {
     });
   }
 
-  /** Draws z_s in place; returns whether any position changed. */
-  private transition(probs: tf.Tensor3D, z: Int32Array, B: number, L: number, t: number, s: number, rng: SeededRng): boolean {
-    const V = this.clusters.vocabSize;
-    const n = this.clusters.numClusters;
-    const W = V + 1 + n;
-    const rows = this.rows(probs, z, B, L, t, s, this.rule);
-    let changed = false;
-    for (let i = 0; i < B * L; i++) {
-      if (z[i] < V) continue; // clean: carried over
-      const next = drawGrouped(rows, i * W, z[i], V, n, this.temperature, rng, this.minP);
-      if (next !== z[i]) changed = true;
-      z[i] = next;
-    }
-    return changed;
-  }
-
   /** Every non-clean position becomes the argmax of its ts_0 -> 0 posterior over the real tokens (in place). */
-  private finalDenoise(probs: tf.Tensor3D, z: Int32Array, B: number, L: number, t: number): void {
+  protected override finalize(probs: tf.Tensor3D, z: Int32Array, B: number, L: number, t: number): void {
     const V = this.clusters.vocabSize;
     const W = V + 1 + this.clusters.numClusters;
     const rows = this.rows(probs, z, B, L, t, 0, "exact");

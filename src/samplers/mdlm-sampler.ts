@@ -1,15 +1,22 @@
 // MDLM's ddpm-cache sampler (baselines.md §1, kuleshov-group/mdlm `_sample`, `_ddpm_caching_update`): grid
-// linspace(1, 1e-5, S+1), MASK -> token with weight p_θ(v)(t-s) or stay with weight s, cache, final argmax.
+// linspace(1, 1e-5, S+1), MASK -> token with weight p_θ(v)(alpha_s - alpha_t) or stay with weight 1 - alpha_s, cache,
+// final argmax; the step itself is the shared loop of ./sampler.
 import { tf } from "../engine/tf";
-import { toSeededRng, SeededRng } from "../processes/rng";
+import { SeededRng } from "../processes/rng";
 import { mdlmDdpmProbs } from "./posterior-mdlm";
 import { checkMinP, checkTemperature, drawGrouped } from "./gumbel";
-import { Denoiser, ProbsCache, SampleRequest, SampleResult, Sampler, SampleBatch, checkRequest, checkSteps, initialState, snapshot, argmaxMasked } from "./sampler";
+import { Schedule } from "../schedules/schedule";
+import { GridSampler, StepGrid, checkSteps } from "./sampler";
 
 /** Options of {@link MdlmSampler}. */
 export interface MdlmSamplerOptions {
   /** V real tokens; MASK is id V. */
   vocabSize: number;
+  /**
+   * The masking schedule alpha_t of the reverse steps (default {@link LINEAR_MASKING}, alpha_t = 1 - t, the MDLM
+   * reference sampler's and today's behaviour; pass the training schedule, e.g. LogLinearSchedule, to match it).
+   */
+  schedule?: MaskingSchedule;
   /** S: steps (default 128, the reference default). */
   steps?: number;
   /** Last grid time (default 1e-5). */
@@ -33,14 +40,25 @@ export function mdlmGrid(steps: number, tMin = 1e-5): number[] {
   return Array.from({ length: steps + 1 }, (_, j) => (j === steps ? tMin : 1 - j * dt));
 }
 
+/** A masking schedule as the MDLM sampler reads it: alpha_t, the probability that a token is still clean. */
+export type MaskingSchedule = Pick<Schedule, "name" | "alpha">;
+
+/**
+ * alpha_t = 1 - t, the MDLM reference sampler's implicit schedule (it uses t itself as the mask probability) and
+ * {@link MdlmSampler}'s default. Training's {@link LogLinearSchedule} has alpha_t = 1 - (1 - eps) t with eps = 1e-3.
+ */
+export const LINEAR_MASKING: MaskingSchedule = Object.freeze({ name: "linear", alpha: (t: number) => 1 - t });
+
 /**
  * MDLM ddpm-cache sampler: from all MASK, S steps t -> s = t - dt, each masked position unmasking with probability
- * (t - s)/t to a token drawn from p_θ ({@link mdlmDdpmProbs}); unmasked tokens are copied. If nothing changed and
- * the model ignores t, the last p_θ is reused (cache). Finally every remaining MASK becomes argmax p_θ at tMin.
+ * (alpha_s - alpha_t)/(1 - alpha_t) ((t - s)/t for the default alpha_t = 1 - t) to a token drawn from p_θ
+ * ({@link mdlmDdpmProbs}); unmasked tokens are copied. If nothing changed and the model ignores t, the last p_θ is
+ * reused (cache). Finally every remaining MASK becomes argmax p_θ at tMin.
  */
-export class MdlmSampler implements Sampler {
+export class MdlmSampler extends GridSampler {
   readonly name: string;
   readonly vocabSize: number;
+  readonly schedule: MaskingSchedule;
   readonly steps: number;
   readonly tMin: number;
   readonly temperature: number;
@@ -48,67 +66,45 @@ export class MdlmSampler implements Sampler {
   readonly modelIgnoresTime: boolean;
 
   constructor(options: MdlmSamplerOptions) {
+    super();
     const V = options.vocabSize;
     if (!Number.isInteger(V) || V <= 0) throw new RangeError(`vocabSize must be a positive integer, got ${V}`);
     this.vocabSize = V;
+    this.schedule = options.schedule ?? LINEAR_MASKING;
     this.steps = checkSteps(options.steps ?? 128);
     this.tMin = options.tMin ?? 1e-5;
     mdlmGrid(this.steps, this.tMin);
     this.temperature = checkTemperature(options.temperature ?? 1);
     this.minP = checkMinP(options.minP ?? 0);
     this.modelIgnoresTime = options.modelIgnoresTime ?? false;
-    this.name = `mdlm-ddpm${this.modelIgnoresTime ? "-cache" : ""}(S=${this.steps}, T=${this.temperature})`;
+    const sched = this.schedule === LINEAR_MASKING ? "" : `, ${this.schedule.name}`;
+    this.name = `mdlm-ddpm${this.modelIgnoresTime ? "-cache" : ""}(S=${this.steps}, T=${this.temperature}${sched})`;
   }
 
-  sample(denoise: Denoiser, request: SampleRequest): SampleResult {
-    const { B, L } = checkRequest(request);
-    const V = this.vocabSize;
-    const rng = toSeededRng(request.seed ?? 0);
-    const z = initialState(B, L, V, V, request.prompt);
+  protected get stateWidth(): number {
+    return this.vocabSize + 1;
+  }
+
+  protected get reuseModelOutput(): boolean {
+    return this.modelIgnoresTime;
+  }
+
+  timeGrid(): StepGrid {
     const ts = mdlmGrid(this.steps, this.tMin);
-    const cache = new ProbsCache(this.modelIgnoresTime);
-    const emit = (step: number, t: number) => request.onStep?.(step, t, snapshot(z, B, L));
-    try {
-      emit(0, ts[0]);
-      let changed = true;
-      for (let j = 0; j < this.steps; j++) {
-        const probs = cache.get(denoise, z, B, L, ts[j], V, changed);
-        changed = this.transition(probs, z, B, L, ts[j], ts[j + 1], rng);
-        emit(j + 1, ts[j + 1]);
-      }
-      const probs = cache.get(denoise, z, B, L, this.tMin, V, changed);
-      argmaxMasked(probs, z, V);
-      emit(this.steps + 1, 0);
-    } finally {
-      cache.dispose();
-    }
-    return { tokens: snapshot(z, B, L), steps: this.steps, modelCalls: cache.modelCalls, cacheHits: cache.cacheHits };
+    return { start: ts[0], pairs: ts.slice(0, -1).map((t, j): [number, number] => [t, ts[j + 1]]), final: this.tMin };
   }
 
-  /** One ddpm step t -> s of a host state (for notebooks and tests); `state` is not modified. */
-  step(denoise: Denoiser, state: SampleBatch, t: number, s: number, rng: SeededRng | number): SampleBatch {
-    const z = state.data.slice();
-    for (let i = 0; i < z.length; i++) if (!(z[i] >= 0 && z[i] <= this.vocabSize)) throw new RangeError(`state holds ${z[i]} at flat index ${i}; ids must lie in [0, ${this.vocabSize}]`);
-    const probs = new ProbsCache(false).get(denoise, z, state.batch, state.length, t, this.vocabSize, true);
-    try {
-      this.transition(probs, z, state.batch, state.length, t, s, toSeededRng(rng));
-    } finally {
-      probs.dispose();
-    }
-    return snapshot(z, state.batch, state.length);
+  /** The mask probability 1 - alpha_t (exactly t for the default schedule). */
+  maskProbability(t: number): number {
+    return this.schedule === LINEAR_MASKING ? t : 1 - this.schedule.alpha(t);
   }
 
-  private transition(probs: tf.Tensor3D, z: Int32Array, B: number, L: number, t: number, s: number, rng: SeededRng): boolean {
+  protected stepRows(probs: tf.Tensor3D, z: Int32Array, B: number, L: number, t: number, s: number): Float32Array {
     const V = this.vocabSize;
-    const W = V + 1;
-    const rows = tf.tidy(() => mdlmDdpmProbs(probs, tf.tensor2d(z, [B, L], "int32"), t, s, V).dataSync() as Float32Array);
-    let changed = false;
-    for (let i = 0; i < B * L; i++) {
-      if (z[i] < V) continue; // copied
-      const next = drawGrouped(rows, i * W, V, V, 0, this.temperature, rng, this.minP);
-      if (next !== z[i]) changed = true;
-      z[i] = next;
-    }
-    return changed;
+    return tf.tidy(() => mdlmDdpmProbs(probs, tf.tensor2d(z, [B, L], "int32"), this.maskProbability(t), this.maskProbability(s), V).dataSync() as Float32Array);
+  }
+
+  protected drawPosition(rows: Float32Array, offset: number, current: number, rng: SeededRng): number {
+    return drawGrouped(rows, offset, current, this.vocabSize, 0, this.temperature, rng, this.minP);
   }
 }

@@ -1,7 +1,8 @@
-// The one interface every full sampler implements (HDLM ancestral, MDLM ddpm-cache): a denoiser function in,
-// token sequences out, with an onStep callback that sees every intermediate state; plus the shared host helpers.
+// The one interface every full sampler implements (HDLM ancestral, MDLM ddpm-cache, GIDD, SEDD, Diffusion-LM): a
+// model function in, token sequences out, with an onStep callback that sees every intermediate state; the one
+// reverse loop of the discrete samplers ({@link GridSampler}); plus the shared host helpers.
 import { tf } from "../engine/tf";
-import { SeededRng } from "../processes/rng";
+import { SeededRng, toSeededRng } from "../processes/rng";
 import { argmaxPositive } from "./gumbel";
 
 /**
@@ -32,12 +33,23 @@ export function tokenRows(tokens: SampleBatch): number[][] {
   return out;
 }
 
+/** What a step hook sees besides the state. */
+export interface StepInfo {
+  /**
+   * The model's full clean guess from the denoiser call this step made (on the previous step's state): tokens
+   * already decoded kept, every undecided position (MASK, and for HDLM a cluster id) filled with the argmax of the
+   * model's token probabilities. Computed when called (one host read), and only valid during the callback.
+   * Absent at step 0 (no model call yet) and for samplers without token probabilities.
+   */
+  cleanGuess?: () => SampleBatch;
+}
+
 /**
  * Called with the state at time `t` after step `step`: step 0 is the start (all MASK plus the prompt) at the
  * first grid time, steps 1..S are after each stochastic transition, and the last call (t = 0) is the final
  * clean output. `tokens` is a fresh copy the callback may keep (trajectory analysis).
  */
-export type StepCallback = (step: number, t: number, tokens: SampleBatch) => void;
+export type StepCallback = (step: number, t: number, tokens: SampleBatch, info?: StepInfo) => void;
 
 /** What to sample. */
 export interface SampleRequest {
@@ -68,12 +80,20 @@ export interface SampleResult {
   cacheHits: number;
 }
 
-/** A full sampler: interchangeable in notebooks (swap one for another in a line). */
-export interface Sampler {
+/**
+ * A full sampler: interchangeable in notebooks (swap one for another in a line). `M` is the model it runs: a
+ * token {@link Denoiser} for the discrete samplers, an embedding denoiser for Diffusion-LM.
+ */
+export interface Sampler<M = Denoiser> {
   /** Short name for tables and legends. */
   readonly name: string;
-  /** Runs the reverse process from all MASK (plus prompt) to clean tokens. */
-  sample(denoise: Denoiser, request: SampleRequest): SampleResult;
+  /** Runs the reverse process from the start state (all MASK plus the prompt) to clean tokens. */
+  sample(denoise: M, request: SampleRequest): SampleResult;
+  /**
+   * One stochastic reverse step t -> s of a host state (for notebooks and tests): runs the model once and returns
+   * the new state; `state` is not modified.
+   */
+  step(denoise: M, state: SampleBatch, t: number, s: number, rng: SeededRng | number): SampleBatch;
 }
 
 /** Validates B and L. */
@@ -121,6 +141,26 @@ export function argmaxMasked(probs: tf.Tensor3D, z: Int32Array, V: number): void
   }
 }
 
+/** 1 at the positions a prompt fixes, 0 elsewhere (null without a prompt); validated as {@link initialState}. */
+export function promptMask(B: number, L: number, V: number, prompt?: ArrayLike<number>): Uint8Array | null {
+  if (prompt === undefined) return null;
+  return Uint8Array.from(initialState(B, L, V, V, prompt), (id) => (id < V ? 1 : 0));
+}
+
+/**
+ * The model's clean guess of a state from its token probabilities [B*L*V] (row-major): ids < V kept, every other
+ * position (MASK, cluster) the argmax of its row (0 if the row has no positive entry).
+ */
+export function cleanGuess(probs: ArrayLike<number>, z: Int32Array, V: number): Int32Array {
+  const out = z.slice();
+  for (let i = 0; i < z.length; i++) {
+    if (z[i] < V) continue;
+    const v = argmaxPositive(probs, i * V, V);
+    out[i] = v < 0 ? 0 : v;
+  }
+  return out;
+}
+
 /** A SampleBatch holding a copy of `data`. */
 export function snapshot(data: Int32Array, B: number, L: number): SampleBatch {
   return { batch: B, length: L, data: data.slice() };
@@ -152,7 +192,11 @@ export class ProbsCache {
   modelCalls = 0;
   cacheHits = 0;
 
-  constructor(private readonly enabled: boolean) {}
+  /** `compute` is the model output to cache (default {@link modelProbs}; SEDD caches raw log-scores). */
+  constructor(
+    private readonly enabled: boolean,
+    private readonly compute: (denoise: Denoiser, z: Int32Array, B: number, L: number, t: number, V: number) => tf.Tensor3D = modelProbs,
+  ) {}
 
   get(denoise: Denoiser, z: Int32Array, B: number, L: number, t: number, V: number, changed: boolean): tf.Tensor3D {
     if (this.enabled && !changed && this.probs !== null) {
@@ -160,7 +204,7 @@ export class ProbsCache {
       return this.probs;
     }
     this.dispose();
-    this.probs = modelProbs(denoise, z, B, L, t, V);
+    this.probs = this.compute(denoise, z, B, L, t, V);
     this.modelCalls++;
     return this.probs;
   }
@@ -168,5 +212,132 @@ export class ProbsCache {
   dispose(): void {
     if (this.probs !== null) this.probs.dispose();
     this.probs = null;
+  }
+}
+
+/** The times of a discrete sampler's run: the start, the (t, s) pairs of the stochastic steps, the final denoise. */
+export interface StepGrid {
+  /** Time of the start state (the step-0 hook). */
+  start: number;
+  /** (t, s) of each stochastic step, t decreasing. */
+  pairs: Array<[number, number]>;
+  /** Time of the final denoise's model call; null = no final denoise (the last step's state is the output). */
+  final: number | null;
+}
+
+/**
+ * The one reverse loop of the discrete samplers (MDLM, HDLM, GIDD, SEDD): start state, then for each (t, s) of the
+ * grid one model call (or the cached output), the sampler's posterior rows [B*L, W] and one draw per free
+ * position, then the final denoise; the step hook sees every state. A sampler supplies its grid, its posterior
+ * rows and its per-position draw; the start state, the final denoise and the model output have defaults
+ * (all MASK plus prompt; argmax of x̂ at every MASK; softmax over the V token columns).
+ */
+export abstract class GridSampler implements Sampler {
+  abstract readonly name: string;
+  /** V: real tokens are 0..V-1. */
+  abstract readonly vocabSize: number;
+  /** W: state ids lie in [0, W) and the posterior rows have W columns. */
+  protected abstract get stateWidth(): number;
+  /** Reuse the model output when nothing changed in a step (valid only if the model ignores t). */
+  protected abstract get reuseModelOutput(): boolean;
+  /** The times of a run. */
+  abstract timeGrid(): StepGrid;
+  /** Host posterior rows [B*L*W] of the step t -> s given the model output. */
+  protected abstract stepRows(out: tf.Tensor3D, z: Int32Array, B: number, L: number, t: number, s: number): Float32Array;
+  /** The next id of one position from its row `rows[offset .. offset+W)`. */
+  protected abstract drawPosition(rows: Float32Array, offset: number, current: number, rng: SeededRng): number;
+
+  /** The model output a step uses (default: token probabilities, {@link modelProbs}). */
+  protected modelOutput(denoise: Denoiser, z: Int32Array, B: number, L: number, t: number): tf.Tensor3D {
+    return modelProbs(denoise, z, B, L, t, this.vocabSize);
+  }
+
+  /** Whether the model output holds token probabilities [B, L, V] (for the clean guess). */
+  protected get outputIsProbs(): boolean {
+    return true;
+  }
+
+  /** The start state (default: MASK = V everywhere but the prompt). */
+  protected initial(B: number, L: number, _rng: SeededRng, prompt?: ArrayLike<number>): Int32Array {
+    return initialState(B, L, this.vocabSize, this.vocabSize, prompt);
+  }
+
+  /** The final denoise in place (default: every MASK becomes the argmax of x̂, {@link argmaxMasked}). */
+  protected finalize(out: tf.Tensor3D, z: Int32Array, _B: number, _L: number, _t: number, _rng: SeededRng, _fixed: Uint8Array | null): void {
+    argmaxMasked(out, z, this.vocabSize);
+  }
+
+  sample(denoise: Denoiser, request: SampleRequest): SampleResult {
+    const { B, L } = checkRequest(request);
+    const rng = toSeededRng(request.seed ?? 0);
+    const z = this.initial(B, L, rng, request.prompt);
+    const fixed = promptMask(B, L, this.vocabSize, request.prompt);
+    const { start, pairs, final } = this.timeGrid();
+    const cache = new ProbsCache(this.reuseModelOutput, (d, zz, b, l, t) => this.modelOutput(d, zz, b, l, t));
+    const onStep = request.onStep;
+    const emit = (step: number, t: number, out?: tf.Tensor3D, before?: Int32Array) => {
+      if (onStep === undefined) return;
+      const info: StepInfo = {};
+      if (out !== undefined && before !== undefined && this.outputIsProbs) {
+        info.cleanGuess = () => snapshot(cleanGuess(out.dataSync(), before, this.vocabSize), B, L);
+      }
+      onStep(step, t, snapshot(z, B, L), info);
+    };
+    try {
+      emit(0, start);
+      let changed = true;
+      pairs.forEach(([t, s], j) => {
+        const out = cache.get(denoise, z, B, L, t, this.vocabSize, changed);
+        const before = onStep === undefined ? undefined : z.slice();
+        changed = this.transition(out, z, B, L, t, s, rng, fixed);
+        emit(j + 1, s, out, before);
+      });
+      if (final !== null) {
+        const out = cache.get(denoise, z, B, L, final, this.vocabSize, changed);
+        const before = onStep === undefined ? undefined : z.slice();
+        this.finalize(out, z, B, L, final, rng, fixed);
+        emit(pairs.length + 1, 0, out, before);
+      }
+    } finally {
+      cache.dispose();
+    }
+    return { tokens: snapshot(z, B, L), steps: pairs.length, modelCalls: cache.modelCalls, cacheHits: cache.cacheHits };
+  }
+
+  step(denoise: Denoiser, state: SampleBatch, t: number, s: number, rng: SeededRng | number): SampleBatch {
+    return this.onHostState(denoise, state, t, (out, z) => void this.transition(out, z, state.batch, state.length, t, s, toSeededRng(rng), null));
+  }
+
+  /** The final denoise at time t of a host state (for notebooks and tests); `rng` only for a sampler whose final step draws. */
+  denoiseFinal(denoise: Denoiser, state: SampleBatch, t: number, rng: SeededRng | number = 0): SampleBatch {
+    return this.onHostState(denoise, state, t, (out, z) => this.finalize(out, z, state.batch, state.length, t, toSeededRng(rng), null));
+  }
+
+  /** Runs the model once on a validated copy of `state`, applies `update` to the copy and returns it. */
+  private onHostState(denoise: Denoiser, state: SampleBatch, t: number, update: (out: tf.Tensor3D, z: Int32Array) => void): SampleBatch {
+    const z = state.data.slice();
+    const W = this.stateWidth;
+    for (let i = 0; i < z.length; i++) if (!(z[i] >= 0 && z[i] < W)) throw new RangeError(`state holds ${z[i]} at flat index ${i}; ids must lie in [0, ${W})`);
+    const out = this.modelOutput(denoise, z, state.batch, state.length, t);
+    try {
+      update(out, z);
+    } finally {
+      out.dispose();
+    }
+    return snapshot(z, state.batch, state.length);
+  }
+
+  /** Draws z_s in place at every position the prompt does not fix; returns whether any position changed. */
+  private transition(out: tf.Tensor3D, z: Int32Array, B: number, L: number, t: number, s: number, rng: SeededRng, fixed: Uint8Array | null): boolean {
+    const W = this.stateWidth;
+    const rows = this.stepRows(out, z, B, L, t, s);
+    let changed = false;
+    for (let i = 0; i < B * L; i++) {
+      if (fixed !== null && fixed[i] === 1) continue;
+      const next = this.drawPosition(rows, i * W, z[i], rng);
+      if (next !== z[i]) changed = true;
+      z[i] = next;
+    }
+    return changed;
   }
 }
