@@ -8,7 +8,7 @@ export { hdlmStepProbabilities, hdlmPosteriorGivenX, hdlmModelPosterior, hdlmRev
 export type { StepRule, PerturbSampling, HdlmStepProbabilities, HdlmPosteriorOptions } from "./posterior-hdlm";
 export { mdlmDdpmProbs } from "./posterior-mdlm";
 export { tokenRow, tokenRows, initialState, modelProbs, ProbsCache, checkRequest, checkSteps, snapshot, argmaxMasked, promptMask, cleanGuess, GridSampler } from "./sampler";
-export type { Denoiser, SampleBatch, StepCallback, StepInfo, StepGrid, SampleRequest, SampleResult, Sampler } from "./sampler";
+export type { Denoiser, SampleBatch, StepCallback, SampleStepInfo, StepGrid, SampleRequest, SampleResult, Sampler } from "./sampler";
 export { drawTempered, drawGrouped, argmaxPositive, checkTemperature, checkMinP } from "./gumbel";
 export { HdlmSampler, hdlmGrid } from "./hdlm-sampler";
 export type { HdlmSamplerOptions, HdlmGrid } from "./hdlm-sampler";

@@ -34,7 +34,7 @@ export function tokenRows(tokens: SampleBatch): number[][] {
 }
 
 /** What a step hook sees besides the state. */
-export interface StepInfo {
+export interface SampleStepInfo {
   /**
    * The model's full clean guess from the denoiser call this step made (on the previous step's state): tokens
    * already decoded kept, every undecided position (MASK, and for HDLM a cluster id) filled with the argmax of the
@@ -49,7 +49,7 @@ export interface StepInfo {
  * first grid time, steps 1..S are after each stochastic transition, and the last call (t = 0) is the final
  * clean output. `tokens` is a fresh copy the callback may keep (trajectory analysis).
  */
-export type StepCallback = (step: number, t: number, tokens: SampleBatch, info?: StepInfo) => void;
+export type StepCallback = (step: number, t: number, tokens: SampleBatch, info?: SampleStepInfo) => void;
 
 /** What to sample. */
 export interface SampleRequest {
@@ -277,7 +277,7 @@ export abstract class GridSampler implements Sampler {
     const onStep = request.onStep;
     const emit = (step: number, t: number, out?: tf.Tensor3D, before?: Int32Array) => {
       if (onStep === undefined) return;
-      const info: StepInfo = {};
+      const info: SampleStepInfo = {};
       if (out !== undefined && before !== undefined && this.outputIsProbs) {
         info.cleanGuess = () => snapshot(cleanGuess(out.dataSync(), before, this.vocabSize), B, L);
       }
