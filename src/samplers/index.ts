@@ -2,8 +2,8 @@
 export {};
 export { giddPosterior, giddStep, drawCategoricalRows } from "./gidd";
 export type { GiddPosteriorOptions } from "./gidd";
-export { seddEulerProbs, seddAnalyticProbs, seddDenoiseProbs, seddSample } from "./sedd";
-export type { SeddScoreFn, SeddSampleOptions } from "./sedd";
+export { seddEulerProbs, seddAnalyticProbs, seddDenoiseProbs, seddSample, seddDenoiser, SeddSampler } from "./sedd";
+export type { SeddScoreFn, SeddSampleOptions, SeddSamplerOptions } from "./sedd";
 export { hdlmStepProbabilities, hdlmPosteriorGivenX, hdlmModelPosterior, hdlmReverseProbs, checkStep } from "./posterior-hdlm";
 export type { StepRule, PerturbSampling, HdlmStepProbabilities, HdlmPosteriorOptions } from "./posterior-hdlm";
 export { mdlmDdpmProbs } from "./posterior-mdlm";

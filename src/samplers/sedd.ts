@@ -1,10 +1,10 @@
 // SEDD's reverse steps (Lou et al. 2024, `sampling.py`, `graph_lib.py`): Euler (tau-leaping) and analytic
-// (Tweedie) step probabilities, the final denoise, and a seeded sampling loop over a score function.
+// (Tweedie) step probabilities, the final denoise, and the SEDD sampler on the shared loop of ./sampler.
 import { tf } from "../engine/tf";
 import { SeededRng, toSeededRng } from "../processes/rng";
 import { SigmaSchedule } from "../schedules/sedd";
 import { SeddGraph, seddNumStates } from "../losses/sedd";
-import { drawCategoricalRows } from "./gidd";
+import { Denoiser, GridSampler, StepGrid, checkSteps, initialState } from "./sampler";
 
 function checkStep(name: string, graph: SeddGraph, logScore: tf.Tensor3D, xt: tf.Tensor2D): number {
   if (graph !== "absorbing" && graph !== "uniform") throw new RangeError(`${name}: graph must be 'absorbing' or 'uniform', got ${String(graph)}`);
@@ -94,73 +94,156 @@ export function seddDenoiseProbs(graph: SeddGraph, logScore: tf.Tensor3D, xt: tf
 /** A score model: log-scores `[B, L, states]` at noise level sigma (SEDD conditions on sigma, not t). */
 export type SeddScoreFn = (xt: tf.Tensor2D, sigma: number) => tf.Tensor3D;
 
-/** Options of {@link seddSample}. */
-export interface SeddSampleOptions {
+/**
+ * A score function as a {@link Denoiser} for {@link SeddSampler}: the sampler passes the time t of each sequence
+ * (one shared time per call), the score function gets sigma(t).
+ */
+export function seddDenoiser(scoreFn: SeddScoreFn, schedule: SigmaSchedule): Denoiser {
+  return (tokens, t) => scoreFn(tokens, schedule.sigma(t.dataSync()[0]));
+}
+
+/** Options of {@link SeddSampler}. */
+export interface SeddSamplerOptions {
   graph: SeddGraph;
   schedule: SigmaSchedule;
-  /** Real vocabulary size V. */
+  /** Real vocabulary size V (absorbing: MASK is id V). */
   vocabSize: number;
-  batch: number;
-  length: number;
   /** Number of steps S on `linspace(1, eps, S + 1)` (default 128). */
   steps?: number;
   /** `'euler'` (default) or `'analytic'`. */
   predictor?: "euler" | "analytic";
   /** Final time (default 1e-5). */
   eps?: number;
-  /** Run the final denoise step (default true). */
+  /** Run the final denoise step (default true; without it an absorbing sample may keep MASK ids). */
   denoise?: boolean;
+  /** Start state, B*L ids (default: all MASK for absorbing, uniform draws for uniform; a prompt overrides it). */
+  init?: ArrayLike<number>;
+}
+
+/**
+ * SEDD sampler (`get_pc_sampler`) on the shared loop: start at the limit, S predictor steps from t = 1 to eps, each
+ * position drawn from its Euler (tau-leaping) or analytic (Tweedie) row given the model's log-scores, then the
+ * final Tweedie denoise (a draw, not an argmax). The {@link Denoiser} returns log-scores `[B, L, states]` at time t
+ * (wrap a sigma-conditioned score function with {@link seddDenoiser}).
+ */
+export class SeddSampler extends GridSampler {
+  readonly name: string;
+  readonly graph: SeddGraph;
+  readonly schedule: SigmaSchedule;
+  readonly vocabSize: number;
+  readonly steps: number;
+  readonly predictor: "euler" | "analytic";
+  readonly eps: number;
+  readonly denoise: boolean;
+  private readonly init: Int32Array | null;
+  private readonly scratch: Float64Array;
+
+  constructor(options: SeddSamplerOptions) {
+    super();
+    this.graph = options.graph;
+    this.vocabSize = options.vocabSize;
+    const S = seddNumStates(this.graph, this.vocabSize);
+    this.schedule = options.schedule;
+    this.steps = checkSteps(options.steps ?? 128);
+    this.eps = options.eps ?? 1e-5;
+    if (!(this.eps > 0 && this.eps < 1)) throw new RangeError(`eps must be in (0, 1), got ${this.eps}`);
+    this.predictor = options.predictor ?? "euler";
+    if (this.predictor !== "euler" && this.predictor !== "analytic") throw new RangeError(`predictor must be 'euler' or 'analytic', got ${String(this.predictor)}`);
+    this.denoise = options.denoise ?? true;
+    this.init = options.init === undefined ? null : Int32Array.from(options.init);
+    this.scratch = new Float64Array(S);
+    this.name = `sedd-${this.graph}-${this.predictor}(S=${this.steps})`;
+  }
+
+  protected get stateWidth(): number {
+    return seddNumStates(this.graph, this.vocabSize);
+  }
+
+  protected get reuseModelOutput(): boolean {
+    return false;
+  }
+
+  /** The model output is log-scores, not token probabilities (no clean guess). */
+  protected override get outputIsProbs(): boolean {
+    return false;
+  }
+
+  timeGrid(): StepGrid {
+    const dt = (1 - this.eps) / this.steps;
+    const pairs = Array.from({ length: this.steps }, (_, i): [number, number] => [1 - i * dt, Math.max(0, 1 - i * dt - dt)]);
+    return { start: 1, pairs, final: this.denoise ? this.eps : null };
+  }
+
+  protected override modelOutput(denoise: Denoiser, z: Int32Array, B: number, L: number, t: number): tf.Tensor3D {
+    const S = this.stateWidth;
+    return tf.tidy(() => {
+      const out = denoise(tf.tensor2d(z, [B, L], "int32"), tf.fill([B], t, "float32") as tf.Tensor1D);
+      if (out.rank !== 3 || out.shape[0] !== B || out.shape[1] !== L || out.shape[2] !== S) throw new RangeError(`scoreFn must return [${B}, ${L}, ${S}] log-scores, got [${out.shape}]`);
+      return out;
+    });
+  }
+
+  protected override initial(B: number, L: number, rng: SeededRng, prompt?: ArrayLike<number>): Int32Array {
+    const V = this.vocabSize;
+    let z: Int32Array;
+    if (this.init !== null) {
+      if (this.init.length !== B * L) throw new RangeError(`init must hold B*L = ${B * L} ids, got ${this.init.length}`);
+      z = this.init.slice();
+    } else if (this.graph === "absorbing") z = new Int32Array(B * L).fill(V);
+    else z = new Int32Array(B * L).map(() => rng.int(V));
+    const fixed = initialState(B, L, V, V, prompt);
+    for (let i = 0; i < z.length; i++) if (fixed[i] < V) z[i] = fixed[i];
+    return z;
+  }
+
+  protected stepRows(logScore: tf.Tensor3D, z: Int32Array, B: number, L: number, t: number, s: number): Float32Array {
+    const dt = (1 - this.eps) / this.steps;
+    return tf.tidy(() => {
+      const x = tf.tensor2d(z, [B, L], "int32");
+      const p =
+        this.predictor === "euler"
+          ? seddEulerProbs(this.graph, logScore, x, dt * this.schedule.dsigma(t))
+          : seddAnalyticProbs(this.graph, logScore, x, this.schedule.sigma(t) - this.schedule.sigma(s));
+      return p.dataSync() as Float32Array;
+    });
+  }
+
+  /** A categorical draw from the row (negative Euler entries count as 0). */
+  protected drawPosition(rows: Float32Array, offset: number, _current: number, rng: SeededRng): number {
+    return drawClamped(rows, offset, this.scratch.length, this.scratch, rng);
+  }
+
+  /** Every free position is drawn from the Tweedie denoise at sigma(eps) over the real tokens. */
+  protected override finalize(logScore: tf.Tensor3D, z: Int32Array, B: number, L: number, t: number, rng: SeededRng, fixed: Uint8Array | null): void {
+    const V = this.vocabSize;
+    const rows = tf.tidy(() => seddDenoiseProbs(this.graph, logScore, tf.tensor2d(z, [B, L], "int32"), this.schedule.sigma(t)).dataSync() as Float32Array);
+    for (let i = 0; i < B * L; i++) if (fixed === null || fixed[i] === 0) z[i] = drawClamped(rows, i * V, V, this.scratch, rng);
+  }
+}
+
+function drawClamped(rows: Float32Array, offset: number, width: number, scratch: Float64Array, rng: SeededRng): number {
+  for (let v = 0; v < width; v++) scratch[v] = Math.max(0, rows[offset + v]);
+  return rng.categorical(scratch, 0, width);
+}
+
+/** Options of {@link seddSample}. */
+export interface SeddSampleOptions extends Omit<SeddSamplerOptions, "init"> {
+  batch: number;
+  length: number;
   /** Starting state `[B, L]` (default: all MASK for absorbing, uniform draws for uniform). */
   init?: tf.Tensor2D;
 }
 
 /**
- * SEDD sampling loop (`get_pc_sampler`): start at the limit, take S predictor steps from t = 1 to eps, then the
- * final denoise. Tokens at each position move independently given the scores (tau-leaping). Returns `[B, L]` int32.
+ * SEDD sampling as a free function (kept for its callers): {@link SeddSampler} with a sigma-conditioned score
+ * function. Returns `[B, L]` int32.
  */
 export function seddSample(scoreFn: SeddScoreFn, options: SeddSampleOptions, rng: SeededRng | number): tf.Tensor2D {
-  const { graph, schedule, vocabSize: V, batch: B, length: L } = options;
-  const S = seddNumStates(graph, V);
-  const steps = options.steps ?? 128;
-  const eps = options.eps ?? 1e-5;
-  if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`steps must be an integer >= 1, got ${steps}`);
-  if (!(eps > 0 && eps < 1)) throw new RangeError(`eps must be in (0, 1), got ${eps}`);
+  const { batch: B, length: L } = options;
   if (!Number.isInteger(B) || B < 1 || !Number.isInteger(L) || L < 1) throw new RangeError(`batch and length must be integers >= 1, got ${B}, ${L}`);
-  const predictor = options.predictor ?? "euler";
-  if (predictor !== "euler" && predictor !== "analytic") throw new RangeError(`predictor must be 'euler' or 'analytic', got ${String(predictor)}`);
-  const g = toSeededRng(rng);
-  let x: tf.Tensor2D;
-  if (options.init !== undefined) {
-    if (options.init.shape[0] !== B || options.init.shape[1] !== L) throw new RangeError(`init must be [${B}, ${L}], got [${options.init.shape}]`);
-    x = tf.clone(options.init);
-  } else if (graph === "absorbing") {
-    x = tf.fill([B, L], V, "int32") as tf.Tensor2D;
-  } else {
-    const u = new Int32Array(B * L).map(() => g.int(V));
-    x = tf.tensor2d(u, [B, L], "int32");
-  }
-  const dt = (1 - eps) / steps;
-  for (let i = 0; i < steps; i++) {
-    const t = 1 - i * dt;
-    const probs = tf.tidy(() => {
-      const ls = scoreFn(x, schedule.sigma(t));
-      if (ls.shape[2] !== S) throw new RangeError(`scoreFn must return ${S} states, got ${ls.shape[2]}`);
-      return predictor === "euler"
-        ? seddEulerProbs(graph, ls, x, dt * schedule.dsigma(t))
-        : seddAnalyticProbs(graph, ls, x, schedule.sigma(t) - schedule.sigma(Math.max(0, t - dt)));
-    });
-    const next = drawCategoricalRows(probs, g);
-    probs.dispose();
-    x.dispose();
-    x = next;
-  }
-  if (options.denoise ?? true) {
-    const sEps = schedule.sigma(eps);
-    const probs = tf.tidy(() => seddDenoiseProbs(graph, scoreFn(x, sEps), x, sEps));
-    const next = drawCategoricalRows(probs, g);
-    probs.dispose();
-    x.dispose();
-    x = next;
-  }
-  return x;
+  if (options.init !== undefined && (options.init.shape[0] !== B || options.init.shape[1] !== L)) throw new RangeError(`init must be [${B}, ${L}], got [${options.init.shape}]`);
+  const init = options.init === undefined ? undefined : options.init.dataSync();
+  const sampler = new SeddSampler({ ...options, init });
+  const r = sampler.sample(seddDenoiser(scoreFn, options.schedule), { batch: B, length: L, seed: toSeededRng(rng) });
+  return tf.tensor2d(r.tokens.data, [B, L], "int32");
 }
