@@ -163,7 +163,9 @@ function torchLinear(x: tf.Tensor, w: tf.Tensor, b?: tf.Tensor): tf.Tensor {
   const inDim = x.shape[x.rank - 1];
   const outDim = w.shape[0];
   const x2 = tf.reshape(x, [-1, inDim]) as tf.Tensor2D;
-  const y = b === undefined ? tf.matMul(x2, w as tf.Tensor2D, false, true) : tf.fused.matMul({ a: x2, b: w as tf.Tensor2D, transposeB: true, bias: b });
+  // (not tf.fused.matMul: tfjs-backend-wasm 4.22's fused kernel adds the bias wrongly when transposeB is set)
+  const xw = tf.matMul(x2, w as tf.Tensor2D, false, true);
+  const y = b === undefined ? xw : tf.add(xw, b);
   return tf.reshape(y, [...x.shape.slice(0, -1), outDim]);
 }
 
@@ -218,12 +220,14 @@ export function mdlmSubs(logits: tf.Tensor3D, tokens: tf.Tensor2D, maskId: numbe
   return tf.tidy(() => {
     const V = logits.shape[2];
     const negInf = -1000000.0;
-    const maskCol = tf.mul(tf.oneHot(tf.tensor1d([maskId], "int32"), V, 1, 0, "float32"), negInf); // (1, V)
+    // one-hots are built int32 and cast: tfjs-backend-wasm 4.22's OneHot writes an int bit pattern for a float32 dtype
+    const hot = (ids: tf.Tensor) => tf.cast(tf.oneHot(ids as tf.Tensor1D, V), "float32");
+    const maskCol = tf.mul(hot(tf.tensor1d([maskId], "int32")), negInf); // (1, V)
     const shifted = tf.add(logits, tf.reshape(maskCol, [1, 1, V]));
     const logp = tf.sub(shifted, tf.logSumExp(shifted, -1, true));
     const ids = tf.cast(tokens, "int32");
     const unmasked = tf.broadcastTo(tf.expandDims(tf.notEqual(ids, maskId), 2), logits.shape); // (B, T, V)
-    const copy = tf.add(tf.oneHot(ids, V, -negInf, 0, "float32"), negInf); // 0 at the token, -1e6 elsewhere
+    const copy = tf.add(tf.mul(hot(ids), -negInf), negInf); // 0 at the token, -1e6 elsewhere
     return tf.where(unmasked, copy, logp) as tf.Tensor3D;
   });
 }

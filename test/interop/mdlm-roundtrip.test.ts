@@ -126,6 +126,27 @@ test("safetensors import gives PyTorch's logits and SUBS log-probs within 1e-4",
   assert.ok(d.logprobs < 1e-4, `log-probs differ by ${d.logprobs}`);
 });
 
+test("the same logits within 1e-4 on every backend this machine has (cpu, wasm, native)", { skip }, async () => {
+  const imp = readMdlmCheckpoint(f("a.ckpt"));
+  const start = (await initEngine()).backend;
+  const tried: string[] = [];
+  try {
+    for (const b of ["cpu", "wasm", "native"] as const) {
+      try {
+        await initEngine({ backend: b });
+      } catch {
+        continue; // not built here (native needs the addon)
+      }
+      tried.push(b);
+      const d = compare(imp.weights, imp.config, refEma);
+      assert.ok(d.logits < 1e-4 && d.logprobs < 1e-4, `${b}: ${JSON.stringify(d)}`);
+    }
+  } finally {
+    await initEngine({ backend: start });
+  }
+  assert.ok(tried.includes("cpu") && tried.includes("wasm"), tried.join(", "));
+});
+
 test("Lightning .ckpt import: EMA weights by default, raw weights with ema: false, hyper_parameters objects ignored", { skip }, () => {
   const ema = readMdlmCheckpoint(f("a.ckpt"));
   assert.equal(ema.source.format, "ckpt");
