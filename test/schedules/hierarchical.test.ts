@@ -26,14 +26,12 @@ test("known-value table of hdlm.md §3.1", () => {
   }
 });
 
-test("alpha + c + m = 1 on a grid, endpoints, gamma = 1 peak", () => {
+test("masses non-negative, endpoints, gamma = 1 peak (their sum: test/contracts/schedule-contract)", () => {
   for (const g of [0.5, 1, 1.5, 2, 3]) {
     const s = new HierarchicalSchedule({ gamma: g });
     for (let i = 0; i <= 200; i++) {
       const t = i / 200;
-      const a = s.alpha(t), c = s.clusterMass(t), m = s.maskMass(t);
-      close(a + c + m, 1, 1e-12, `sum g=${g} t=${t}`);
-      assert.ok(a >= 0 && c >= 0 && m >= -1e-15, `non-negative g=${g} t=${t}`);
+      assert.ok(s.clusterMass(t) >= 0 && s.maskMass(t) >= -1e-15, `non-negative g=${g} t=${t}`);
     }
     assert.deepEqual([s.alpha(0), s.clusterMass(0), s.maskMass(0)], [1, 0, 0]);
     assert.deepEqual([s.alpha(1), s.clusterMass(1), s.maskMass(1)], [0, 0, 1]);
@@ -66,16 +64,7 @@ test("gamma -> 1 continuity and small-t series", () => {
   close(one.maskMass(1e-6) / (0.5e-12 + 1e-18 / 6), 1, 1e-12, "series value");
 });
 
-test("derivatives match central finite differences; gamma = 3 reference bug", () => {
-  const h = 1e-6;
-  for (const g of [1, 1.5, 2, 3]) {
-    const s = new HierarchicalSchedule({ gamma: g });
-    for (const t of [0.05, 0.2, 0.5, 0.8, 0.95]) {
-      close(s.alphaPrime(t), (s.alpha(t + h) - s.alpha(t - h)) / (2 * h), 1e-6, `alpha' g=${g} t=${t}`);
-      close(s.maskMassPrime(t), (s.maskMass(t + h) - s.maskMass(t - h)) / (2 * h), 1e-6, `m' g=${g} t=${t}`);
-      close(s.clusterMassPrime(t), (s.clusterMass(t + h) - s.clusterMass(t - h)) / (2 * h), 1e-6, `c' g=${g} t=${t}`);
-    }
-  }
+test("gamma = 3 reference bug (derivatives against finite differences: test/contracts/schedule-contract)", () => {
   const s3 = new HierarchicalSchedule({ gamma: 3 });
   close(s3.maskMassPrime(0.5), 1.125, 1e-12, "m' gamma=3");
   close(s3.weightMask(0.5), 3.6, 1e-12, "w_m gamma=3");
@@ -106,30 +95,14 @@ test("bad input throws naming the argument", () => {
   assert.throws(() => referenceWeightMask(0, 0.5), /gamma/);
 });
 
-test("tensor forms equal scalar forms; tensor count flat", async () => {
+test("clipped weight tensor; a tensor time outside [0, 1] is named (tensor forms: test/contracts/schedule-contract)", async () => {
   await initEngine();
   const s = new HierarchicalSchedule({ gamma: 1.5 });
-  const ts = [1e-4, 0.1, 0.5, 0.9, 1 - 1e-4];
   const before = tf.memory().numTensors;
-  const t = tf.tensor1d(ts);
-  const pairs: [tf.Tensor, (u: number) => number][] = [
-    [s.alphaTensor(t), (u) => s.alpha(u)],
-    [s.alphaPrimeTensor(t), (u) => s.alphaPrime(u)],
-    [s.clusterMassTensor(t), (u) => s.clusterMass(u)],
-    [s.maskMassTensor(t), (u) => s.maskMass(u)],
-    [s.maskMassPrimeTensor(t), (u) => s.maskMassPrime(u)],
-    [s.weightClusterTensor(t), (u) => s.weightCluster(u)],
-    [s.weightMaskTensor(t), (u) => s.weightMask(u)],
-  ];
-  for (const [tensor, f] of pairs) {
-    const v = tensor.dataSync();
-    ts.forEach((u, i) => close(v[i], f(Math.fround(u)), 1e-6 * Math.max(1, Math.abs(f(u))), `tensor at ${u}`));
-  }
-  const clipped = clipWeightTensor(pairs[5][0], WEIGHT_CLIP_PRESETS.reference);
-  assert.deepEqual(Array.from(clipped.dataSync()), [2, 2, 2, 2, 2]);
-  assert.throws(() => s.alphaTensor(tf.tensor1d([0.5, 1.2])), /t must lie in \[0, 1\], got 1.2/);
-  tf.dispose([t, clipped, ...pairs.map((p) => p[0])]);
-  // the failing call above allocates its input tensor; dispose everything we created
-  tf.disposeVariables();
-  assert.ok(tf.memory().numTensors <= before + 1, `tensors leaked: ${before} -> ${tf.memory().numTensors}`);
+  tf.tidy(() => {
+    const w = s.weightClusterTensor(tf.tensor1d([1e-4, 0.1, 0.5, 0.9, 1 - 1e-4]));
+    assert.deepEqual(Array.from(clipWeightTensor(w, WEIGHT_CLIP_PRESETS.reference).dataSync()), [2, 2, 2, 2, 2]);
+    assert.throws(() => s.alphaTensor(tf.tensor1d([0.5, 1.2])), /t must lie in \[0, 1\], got 1.2/);
+  });
+  assert.equal(tf.memory().numTensors, before);
 });

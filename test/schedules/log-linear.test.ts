@@ -5,14 +5,12 @@ import { SeededRng } from "../../src/processes";
 
 const close = (a: number, b: number, tol: number, what: string) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
 
-test("MDLM log-linear: sigma, dsigma, alpha, weight 1/t", () => {
+test("MDLM log-linear: sigma, dsigma, alpha, weight 1/t (derivatives, tensor forms: test/contracts/schedule-contract)", () => {
   const s = new LogLinearSchedule();
   close(s.sigma(0.5), -Math.log(1 - 0.999 * 0.5), 1e-15, "sigma");
   close(s.sigma(0.5), 0.69215, 1e-5, "sigma sanity");
   close(s.dsigma(0.5), 1.996, 1e-3, "dsigma sanity");
-  close(s.alpha(0.3), Math.exp(-s.sigma(0.3)), 1e-15, "alpha = exp(-sigma)");
-  const h = 1e-6;
-  close(s.alphaPrime(0.4), (s.alpha(0.4 + h) - s.alpha(0.4 - h)) / (2 * h), 1e-8, "alpha'");
+  close(s.alpha(0.3), 1 - 0.999 * 0.3, 1e-15, "alpha = 1 - (1 - eps) t");
   for (const [t, w] of [[0.1, 10], [0.5, 2], [0.9, 1.1111111]]) {
     close(s.weight(t), w, 1e-6, `weight ${t}`);
     close(maskedWeight(s, t), w, 1e-6, `maskedWeight ${t}`);
