@@ -5,6 +5,7 @@ export * from "./vocab";
 export * from "./processes";
 export * from "./losses";
 export * from "./samplers";
+export * from "./methods";
 export * from "./data";
 export * from "./models";
 export * from "./train";

@@ -2,7 +2,7 @@
 // WikiText-2 PPL bound, generative PPL under a named AR reference and the samples' unigram entropy (hdlm.md §7).
 import { tf } from "../engine/tf";
 import { loadRun, sampleRun, LoadedRun, RunVocab } from "../train/load-run";
-import { causalCrossEntropy } from "../train/objectives";
+import { causalCrossEntropy } from "../losses/causal";
 import { validationPpl, EvalBatch } from "../eval/valid-ppl";
 import { arScorer, generativePpl } from "../eval/gen-ppl";
 import { unigramEntropy } from "../eval/entropy";

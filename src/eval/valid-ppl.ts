@@ -3,78 +3,9 @@
 // with seeded z_t; per-sequence sums give standard errors and paired differences.
 import { tf } from "../engine/tf";
 import { SeededRng } from "../processes/rng";
-import { ClusterLayout } from "../processes/cluster-layout";
-import { sampleHdlmForward, sampleMdlmForward } from "../processes/forward";
-import { HierarchicalScheduleLike } from "../schedules/hierarchical";
-import { Schedule } from "../schedules/schedule";
 import { TimeSampler } from "../schedules/time-sampler";
-import { sampleGiddForward } from "../processes/gidd-forward";
-import { GiddSchedule } from "../schedules/gidd";
-import { giddElbo } from "../losses/gidd";
-import { hdlmLoss } from "../losses/hdlm";
-import { mdlmLoss } from "../losses/mdlm";
 import { RowScores, concatRows, summarizeRows } from "./row-scores";
-
-/** One diffusion objective's likelihood bound, as evaluation needs it (HDLM, MDLM, ...). */
-export interface ElboScorer {
-  readonly name: string;
-  /** Draws z_t ~ q_t(. | x) for clean tokens x [B, L] at one time per sequence t [B]. */
-  noise(x: tf.Tensor2D, t: tf.Tensor1D, rng: SeededRng): tf.Tensor2D;
-  /** Unclipped ELBO per token [B, L] in nats (0 at padding) from the model's logits. */
-  elbo(logits: tf.Tensor3D, x: tf.Tensor2D, z: tf.Tensor2D, t: tf.Tensor1D, padMask: tf.Tensor2D): tf.Tensor2D;
-}
-
-/** HDLM's ELBO (hdlm.md §3.2, §5.2; unclipped weights): z_t from the two-stage forward process. */
-export function hdlmElboScorer(options: { schedule: HierarchicalScheduleLike; clusters: ClusterLayout; xi?: number }): ElboScorer {
-  const { schedule, clusters, xi } = options;
-  return {
-    name: `hdlm(${schedule.name}, n=${clusters.numClusters}${xi !== undefined && xi < 1 ? `, xi=${xi}` : ""})`,
-    noise: (x, t, rng) => sampleHdlmForward(schedule, clusters, x, t, rng, { xi }),
-    elbo: (logits, x, z, t, padMask) => {
-      const r = hdlmLoss(logits, x, z, t, { schedule, clusters, xi, padMask });
-      r.trainPerToken.dispose();
-      r.trainLoss.dispose();
-      r.elbo.dispose();
-      return r.elboPerToken;
-    },
-  };
-}
-
-/** MDLM's ELBO (baselines.md §1): z_t masks each token with probability 1 - alpha_t. */
-export function mdlmElboScorer(options: { schedule: Schedule; vocabSize: number }): ElboScorer {
-  const { schedule, vocabSize } = options;
-  return {
-    name: `mdlm(${schedule.name})`,
-    noise: (x, t, rng) => sampleMdlmForward(schedule, vocabSize, x, t, rng),
-    elbo: (logits, x, z, t, padMask) => {
-      const r = mdlmLoss(logits, x, z, t, { schedule, vocabSize, padMask });
-      r.trainPerToken.dispose();
-      r.trainLoss.dispose();
-      r.elbo.dispose();
-      return r.elboPerToken;
-    },
-  };
-}
-
-/**
- * GIDD's ELBO (baselines.md §2; KL + IS with the unclipped ELBO weights): z_t mixes MASK and uniform noise. The
- * model's logits must have V + 1 columns (MASK = V, ignored by the loss); V = `vocabSize` real tokens.
- */
-export function giddElboScorer(options: { schedule: GiddSchedule; vocabSize: number }): ElboScorer {
-  const { schedule, vocabSize } = options;
-  return {
-    name: `gidd(${schedule.name})`,
-    noise: (x, t, rng) => sampleGiddForward(schedule, vocabSize, x, t, rng),
-    elbo: (logits, x, z, t, padMask) =>
-      tf.tidy(() => {
-        const W = vocabSize + 1;
-        if (logits.shape[2] < W) throw new RangeError(`logits must have >= V + 1 = ${W} columns (tokens and MASK), got ${logits.shape[2]}`);
-        const l = logits.shape[2] === W ? logits : (tf.slice(logits, [0, 0, 0], [logits.shape[0], logits.shape[1], W]) as tf.Tensor3D);
-        const r = giddElbo(schedule, { logits: l, x, zt: z, t }, { maskId: vocabSize });
-        return tf.mul(r.elbo, padMask) as tf.Tensor2D;
-      }),
-  };
-}
+import type { ElboScorer } from "../methods/types";
 
 /** The model under evaluation: noisy ids [B, L], times [B], padding mask [B, L] -> logits [B, L, W]. */
 export type EvalModel = (z: tf.Tensor2D, t: tf.Tensor1D, padMask: tf.Tensor2D) => tf.Tensor3D;

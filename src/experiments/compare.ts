@@ -4,13 +4,15 @@
 import { tf } from "../engine/tf";
 import type { Corpus } from "../data/corpus";
 import type { TokenBatch } from "../data/sequences";
-import { ditForward, arForward } from "../models/transformer";
+import { arForward } from "../models/transformer";
+import { ditDenoiser } from "../methods/denoiser";
 import type { Sampler, StepCallback } from "../samplers/sampler";
-import { validationPpl, type ElboScorer, type ValidPplResult } from "../eval/valid-ppl";
+import { validationPpl, type ValidPplResult } from "../eval/valid-ppl";
+import type { ElboScorer } from "../methods/types";
 import { resolveConfig, type GiddObjective, type HdlmObjective, type ObjectiveConfig, type TrainConfig, type TrainPresetName } from "../train/config";
 import { Trainer, type MetricsLine } from "../train/trainer";
 import type { TokenData } from "../train/text-data";
-import { causalCrossEntropy } from "../train/objectives";
+import { causalCrossEntropy } from "../losses/causal";
 import { objectiveTools } from "../train/load-run";
 import type { OptimConfig } from "../train/optimizer";
 
@@ -99,7 +101,7 @@ export function evalBatches(corpus: Corpus, batchSize: number, maxBatches?: numb
 /** Validation PPL bound (hdlm.md §7.1, 16 t strata per sequence, fixed seed) of a trained diffusion model. */
 export function diffusionPpl(trainer: Trainer, scorer: ElboScorer, batches: TokenBatch[], seed: number): ValidPplResult {
   const { params, model } = trainer;
-  return validationPpl((z, t, pad) => ditForward(params, model, z, t, pad).logits, scorer, batches, { estimator: "stratified", quadraturePoints: 16, seed });
+  return validationPpl(ditDenoiser(params, model), scorer, batches, { estimator: "stratified", quadraturePoints: 16, seed });
 }
 
 /**
@@ -130,6 +132,7 @@ export function arNll(trainer: Trainer, batches: TokenBatch[]): { nll: number; t
 export function drawSamples(trainer: Trainer, sampler: Sampler, count: number, seed: number, onStep?: StepCallback): Int32Array[] {
   const { params, model } = trainer;
   const L = model.seqLen;
-  const r = sampler.sample((z, t) => ditForward(params, model, z, t, null).logits, { batch: count, length: L, seed, onStep });
+  const denoise = ditDenoiser(params, model);
+  const r = sampler.sample((z, t) => denoise(z, t), { batch: count, length: L, seed, onStep });
   return Array.from({ length: count }, (_, b) => r.tokens.data.slice(b * L, (b + 1) * L));
 }

@@ -17,7 +17,7 @@ import { train, type MetricsLine } from "../train/trainer";
 import { loadRun, sampleRun, type LoadedRun } from "../train/load-run";
 import type { OptimConfig } from "../train/optimizer";
 import { writeFileAtomic } from "../util/fs";
-import { corpusTokenData } from "./corpus-data";
+import { corpusTokenData } from "../train/corpus-data";
 import { runConfig, type ObjectiveSpec, type RunSettings } from "./compare";
 import { firstDifference } from "../util/json-diff";
 
@@ -87,7 +87,10 @@ export interface SetScore {
 export interface GridRow {
   id: string;
   method: string;
+  /** The objective's kind ("unigram" for the unigram row). */
   kind: string;
+  /** "ar" (a causal model: the gen-PPL scorer), "dit" (a diffusion model) or "unigram". */
+  modelKind: "ar" | "dit" | "unigram";
   seed: number;
   steps: number;
   trainTokens: number;
@@ -196,7 +199,7 @@ export function unigramRow(corpus: Corpus, sets: EvalSet[]): { model: UnigramMod
   for (const s of sets) scores[s.key] = setScore(model.rows(s.batches), `exact NLL of add-0.5 unigram frequencies of the training split (${model.countedTokens} tokens)`);
   return {
     model,
-    row: { id: "unigram", method: "unigram (train split)", kind: "unigram", seed: 0, steps: 0, trainTokens: model.countedTokens, trainSeconds: 0, curve: [], scores, genPpl: NaN, entropy: NaN, samples: [], settings: { train: null, eval: { batchSize: 0, strata: 0, maxRows: 0, samples: 0, sampleSteps: 0, seed: 0, curveEvery: 0, curveBatches: 0 } } },
+    row: { id: "unigram", method: "unigram (train split)", kind: "unigram", modelKind: "unigram", seed: 0, steps: 0, trainTokens: model.countedTokens, trainSeconds: 0, curve: [], scores, genPpl: NaN, entropy: NaN, samples: [], settings: { train: null, eval: { batchSize: 0, strata: 0, maxRows: 0, samples: 0, sampleSteps: 0, seed: 0, curveEvery: 0, curveBatches: 0 } } },
   };
 }
 
@@ -228,19 +231,20 @@ export async function runGrid(config: GridConfig): Promise<GridResult> {
       for (const seed of seeds) {
         const id = runId(m.name, seed);
         const rowFile = path.join(rowsDir, `${id}.json`);
+        let modelKind: "ar" | "dit" | "unigram";
         const cfg = runConfig({ ...run, optim: { ...run.optim, ...m.optim } }, m.objective, seed, L);
         cfg.runDir = path.join(config.runsDir ?? path.join(outDir, "runs"), id);
         cfg.data.vocabSize = corpus.vocabSize;
         cfg.evalEvery = ev.curveEvery;
         cfg.evalBatches = ev.curveBatches;
         cfg.checkpointEvery = Math.max(1, Math.min(cfg.steps, Math.round(cfg.steps / 10)));
-        const isAr = cfg.objective.kind === "ar";
         const settings = { train: JSON.parse(JSON.stringify({ ...cfg, runDir: undefined })) as unknown, eval: ev };
         if (fs.existsSync(rowFile)) {
           const old = JSON.parse(fs.readFileSync(rowFile, "utf8")) as GridRow;
           const diff = firstDifference(old.settings, settings, "settings");
           if (diff !== null) throw new Error(`${rowFile} was made with other settings (${diff} differs); move it away or pass another output folder`);
           rows.push(old);
+          modelKind = old.modelKind;
           log(`${id}: done earlier (${rowFile})`);
         } else {
           const resume = fs.existsSync(path.join(cfg.runDir, "checkpoint.bin"));
@@ -263,6 +267,8 @@ export async function runGrid(config: GridConfig): Promise<GridResult> {
           });
           seconds += (Date.now() - t0) / 1000;
           const r = loadRun(cfg.runDir);
+          modelKind = r.modelKind;
+          const isAr = r.modelKind === "ar";
           try {
             const scores: Record<string, SetScore> = {};
             let genPpl = NaN, entropy = NaN;
@@ -282,7 +288,7 @@ export async function runGrid(config: GridConfig): Promise<GridResult> {
               samples = seqs.slice(0, 3).map((q) => corpus.decode(q));
             }
             const row: GridRow = {
-              id, method: m.name, kind: cfg.objective.kind, seed, steps: cfg.steps, trainTokens: cfg.steps * cfg.batchSize * L, trainSeconds: seconds,
+              id, method: m.name, kind: cfg.objective.kind, modelKind: r.modelKind, seed, steps: cfg.steps, trainTokens: cfg.steps * cfg.batchSize * L, trainSeconds: seconds,
               curve: readCurve(cfg.runDir), scores, genPpl, entropy, samples, settings,
             };
             writeFileAtomic(rowFile, JSON.stringify(row) + "\n");
@@ -293,7 +299,7 @@ export async function runGrid(config: GridConfig): Promise<GridResult> {
             r.dispose();
           }
         }
-        if (isAr && genScorer === null) {
+        if (modelKind === "ar" && genScorer === null) {
           const r = loadRun(cfg.runDir);
           genScorer = { run: r, scorer: arScorer((x, mask) => r.arLogits(x, mask), { name: `AR ${m.name} seed ${seed} (${cfg.steps} steps, same corpus)`, vocabSize: corpus.vocabSize, seqLen: L }) };
         }

@@ -17,3 +17,4 @@ export { qSample, qPosterior, modelVariance, gaussianKl, diffusionLmLoss, vbTerm
 export type { DiffusionLmLossInputs, NllBoundParts } from "./diffusion-lm";
 export { requireClose, requireTrue, scheduleCurves, ctmcMarginalCheck, expectedWeightIdentity, referenceWeightComparison, nOneVersusMdlm } from "./derivation-checks";
 export { toyXhat, makeToyProblem } from "./elbo-check";
+export { rowCrossEntropy, causalCrossEntropy } from "./causal";

@@ -5,59 +5,10 @@ import { MODEL_PRESETS, ModelPresetName } from "../models/config";
 import type { ModelConfig } from "../models/config";
 import { DEFAULT_OPTIM, OptimConfig } from "./optimizer";
 import type { TimeSamplingMethod } from "../schedules/time-sampler";
+import { OBJECTIVE_KINDS, type ObjectiveConfig } from "../methods/registry";
+export { OBJECTIVE_KINDS };
 
-/** The autoregressive objective: causal next-token cross-entropy (the AR baseline and generative-PPL scorer). */
-export interface ArObjective {
-  kind: "ar";
-}
-
-/** MDLM (baselines.md §1): absorbing [MASK] diffusion with the log-linear schedule and the SUBS loss. */
-export interface MdlmObjective {
-  kind: "mdlm";
-}
-
-/** HDLM (hdlm.md §2-§5): token -> cluster -> [MASK] diffusion with the closed-form ELBO. n = 1 is MDLM (§9). */
-export interface HdlmObjective {
-  kind: "hdlm";
-  /** Schedule exponent gamma (hdlm.md §2.1). */
-  gamma: number;
-  /** Number of clusters n. */
-  numClusters: number;
-  /** Cluster map file (hdlm.md §1.2); null = build one with k-means over co-occurrence embeddings of the training split (§1.3). */
-  clusterFile: string | null;
-  /** True-cluster mass of the forward perturbation, (0, 1] (hdlm.md §5). */
-  xi: number;
-  /** Training-weight clipping bounds (hdlm.md §3.3; the ELBO is never clipped). */
-  minLossWeight: number;
-  maxLossWeight: number;
-  /** Train MASK positions on the full CE (hdlm.md §3.4). */
-  hardTraining: boolean;
-}
-
-/**
- * GIDD / GIDD+ (baselines.md §2): mask + uniform interpolating diffusion with the hybrid mixing schedule, trained on
- * the KL + IS ELBO. `lossWeighting: "dynamic"` is GIDD+ (weights MASK 2, uniform 1, clean (B/V)e^{(γ/2)σ(−t)},
- * clipped to [minLossWeight, maxLossWeight]); validation always uses the unclipped ELBO weights.
- */
-export interface GiddObjective {
-  kind: "gidd";
-  /** Uniform-noise mass at t = 1/2, in [0, 1) (default 0.1, the GIDD+ runs). */
-  pu: number;
-  /** Schedule exponent gamma (default 1). */
-  gamma: number;
-  /** "dynamic" (GIDD+, default) or "elbo" (train on the ELBO weights). */
-  lossWeighting: "dynamic" | "elbo";
-  /** Clip of the dynamic weights (defaults 0 and 2, the reference). */
-  minLossWeight: number;
-  maxLossWeight: number;
-}
-
-/** Training objectives; each kind has exactly one implementation, chosen by an exhaustive switch. */
-export type ObjectiveConfig = ArObjective | MdlmObjective | HdlmObjective | GiddObjective;
-
-/** Objective kinds the trainer implements (for error messages and validation). */
-export const OBJECTIVE_KINDS: ObjectiveConfig["kind"][] = ["ar", "mdlm", "hdlm", "gidd"];
-
+export type { ArObjective, MdlmObjective, HdlmObjective, GiddObjective, ObjectiveConfig } from "../methods";
 /**
  * Training text read through src/data (`openCorpus`; see src/train/corpus-data.ts `openTrainingData`): OpenWebText
  * files or folders, GPT-2 tokenised into the token cache, split by document hash, mapped to a compact vocabulary.

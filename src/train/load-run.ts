@@ -5,21 +5,19 @@ import * as path from "path";
 import { tf } from "../engine/tf";
 import { ModelConfig, checkModelConfig } from "../models/config";
 import { Params, initParams, disposeParams } from "../models/params";
-import { arForward, ditForward } from "../models/transformer";
-import { HierarchicalSchedule } from "../schedules/hierarchical";
-import { LogLinearSchedule } from "../schedules/log-linear";
+import { arForward } from "../models/transformer";
+import { TimeSampler } from "../schedules/time-sampler";
+import { makeMethod, objectiveClusters } from "../methods/registry";
+import { ditDenoiser } from "../methods/denoiser";
+import type { ElboScorer, MethodSamplerOptions } from "../methods/types";
 import { ClusterMap } from "../vocab/cluster-map";
 import { loadClusterMap } from "../vocab/cluster-map-io";
 import { Denoiser, Sampler, SampleResult, StepCallback } from "../samplers/sampler";
-import { MdlmSampler } from "../samplers/mdlm-sampler";
-import { HdlmSampler } from "../samplers/hdlm-sampler";
-import { GiddSampler } from "../samplers/gidd-sampler";
-import { ElboScorer, EvalModel, hdlmElboScorer, mdlmElboScorer, giddElboScorer } from "../eval/valid-ppl";
+import type { EvalModel } from "../eval/valid-ppl";
 import { GPT2_EOT, GPT2_VOCAB_SIZE, gpt2Decode } from "../data/gpt2";
 import { CompactVocab, loadCompactVocab } from "../data/compact-vocab";
 import type { Corpus } from "../data/corpus";
 import { TrainConfig, ObjectiveConfig, resolveConfig } from "./config";
-import { objectiveSizes, giddSchedule } from "./objectives";
 import { readCheckpoint, restoreTensors } from "./checkpoint";
 import { openTrainingData } from "./corpus-data";
 import type { TokenData } from "./text-data";
@@ -87,40 +85,16 @@ export function runVocabulary(dir: string, vocabSize: number): RunVocab {
 }
 
 /** Sampler settings a caller may choose (the rest come from the run's objective). */
-export interface RunSamplerOptions {
-  /** Stochastic steps (default 128). */
-  steps?: number;
-  temperature?: number;
-  minP?: number;
-}
+export type RunSamplerOptions = MethodSamplerOptions;
 
 /**
- * The ELBO scorer (validationPpl) and sampler of a diffusion objective over V real tokens (`clusters` for HDLM).
- * Throws for `ar`, which has an exact likelihood and no diffusion sampler.
+ * The ELBO scorer (validationPpl) and sampler of a diffusion objective over V real tokens (`clusters` for HDLM),
+ * from the method registry. Throws for `ar`, which has an exact likelihood and no diffusion sampler.
  */
 export function objectiveTools(objective: ObjectiveConfig, V: number, clusters: ClusterMap | null, sampler: RunSamplerOptions = {}): { scorer: ElboScorer; sampler: Sampler } {
-  const o = objective;
-  switch (o.kind) {
-    case "mdlm": {
-      const schedule = new LogLinearSchedule();
-      return { scorer: mdlmElboScorer({ schedule, vocabSize: V }), sampler: new MdlmSampler({ vocabSize: V, ...sampler }) };
-    }
-    case "hdlm": {
-      if (clusters === null) throw new Error("an hdlm objective needs its cluster map");
-      const schedule = new HierarchicalSchedule({ gamma: o.gamma });
-      return { scorer: hdlmElboScorer({ schedule, clusters, xi: o.xi }), sampler: new HdlmSampler({ schedule, clusters, xi: o.xi, ...sampler }) };
-    }
-    case "gidd": {
-      const schedule = giddSchedule(o);
-      return { scorer: giddElboScorer({ schedule, vocabSize: V }), sampler: new GiddSampler({ schedule, vocabSize: V, ...sampler }) };
-    }
-    case "ar":
-      throw new Error("an ar run has an exact likelihood (causal NLL) and no diffusion sampler or ELBO scorer");
-    default: {
-      const never: never = o;
-      throw new Error(`objective ${JSON.stringify(never)} has no sampler`);
-    }
-  }
+  const m = makeMethod(objective, { vocabSize: V, clusters, times: TimeSampler.hdlm() });
+  if (m.scorer === null) throw new Error(`an ${m.kind} run has an exact likelihood (causal NLL) and no diffusion sampler or ELBO scorer`);
+  return { scorer: m.scorer, sampler: m.sampler(sampler) };
 }
 
 /** A loaded run: config, parameters at the checkpoint's step, and the pieces to sample and evaluate it. */
@@ -171,12 +145,13 @@ export function loadRun(dir: string): LoadedRun {
   if (!fs.existsSync(ckFile)) throw new Error(`run folder ${dir} has no checkpoint.bin yet (training has not reached its first checkpoint)`);
   const V = config.data.vocabSize;
   let clusters: ClusterMap | null = null;
-  if (config.objective.kind === "hdlm") {
+  const numClusters = objectiveClusters(config.objective);
+  if (numClusters > 0) {
     const cf = path.join(dir, "clusters.json");
-    if (!fs.existsSync(cf)) throw new Error(`hdlm run folder ${dir} has no clusters.json (the trainer writes it at the start of a run)`);
-    clusters = loadClusterMap(cf, { vocabSize: V, numClusters: config.objective.numClusters });
+    if (!fs.existsSync(cf)) throw new Error(`${config.objective.kind} run folder ${dir} has no clusters.json (the trainer writes it at the start of a run)`);
+    clusters = loadClusterMap(cf, { vocabSize: V, numClusters });
   }
-  const sizes = objectiveSizes(config.objective.kind, V, clusters?.numClusters ?? 0);
+  const sizes = makeMethod(config.objective, { vocabSize: V, clusters, times: TimeSampler.hdlm() });
   const model = checkModelConfig({ ...config.model, inputSize: sizes.inputSize, outputSize: sizes.outputSize });
   const ck = readCheckpoint(ckFile);
   const params = initParams(model, sizes.modelKind, config.seed);
@@ -204,11 +179,12 @@ export function loadRun(dir: string): LoadedRun {
     clusters,
     denoiser() {
       needDit("denoiser");
-      return (tokens, t) => ditForward(params, model, tokens, t, null).logits;
+      const f = ditDenoiser(params, model);
+      return (tokens, t) => f(tokens, t);
     },
     evalModel() {
       needDit("evalModel");
-      return (z, t, pad) => ditForward(params, model, z, t, pad).logits;
+      return ditDenoiser(params, model);
     },
     arLogits(tokens, mask) {
       if (sizes.modelKind !== "ar") throw new Error(`arLogits: run ${dir} is a ${config.objective.kind} run, not an ar run`);

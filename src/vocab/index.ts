@@ -22,3 +22,5 @@ export { buildClusterMap } from "./build";
 export type { BuiltClusters } from "./build";
 export { describeClusters } from "./describe";
 export type { ClusterDescription, DescribeClustersOptions } from "./describe";
+export { corpusClusters, clusterCacheKey, tokenFingerprint, resolveClusterSettings, CLUSTER_CACHE_VERSION, DEFAULT_CLUSTER_CACHE_DIR } from "./corpus-clusters";
+export type { CorpusClusterOptions, CorpusClusters } from "./corpus-clusters";

@@ -7,7 +7,8 @@ import * as os from "node:os";
 import { tf, initEngine } from "../../src/engine";
 import { openCorpus } from "../../src/data";
 import { modelConfig, initParams, arForward } from "../../src/models";
-import { AdamW, DEFAULT_OPTIM, causalCrossEntropy, paramGrads } from "../../src/train";
+import { AdamW, DEFAULT_OPTIM, paramGrads } from "../../src/train";
+import { causalCrossEntropy } from "../../src/losses/causal";
 
 test("a 2-layer transformer trains on wasm: loss falls, tensor count flat", async () => {
   const engine = await initEngine({ backend: "wasm" });

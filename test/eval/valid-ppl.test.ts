@@ -8,7 +8,8 @@ import { HierarchicalSchedule } from "../../src/schedules/hierarchical";
 import { LogLinearSchedule } from "../../src/schedules/log-linear";
 import { hdlmMarginal, mdlmMarginal } from "../../src/processes/forward";
 import { GiddSchedule, giddMarginal } from "../../src/schedules/gidd";
-import { ElboScorer, EvalBatch, EvalModel, hdlmElboScorer, mdlmElboScorer, giddElboScorer, validationPpl } from "../../src/eval/valid-ppl";
+import { EvalBatch, EvalModel, validationPpl } from "../../src/eval/valid-ppl";
+import { type ElboScorer, hdlmElboScorer, mdlmElboScorer, giddElboScorer } from "../../src/methods";
 import { TOY } from "../samplers/sampler-helpers";
 
 before(async () => {

@@ -8,7 +8,8 @@ import * as path from "path";
 import { initEngine } from "../../src/engine";
 import { tf } from "../../src/engine/tf";
 import { openCorpus, type Corpus } from "../../src/data";
-import { corpusTokenData, runGrid, gridMarkdown, differencesMarkdown, type GridMethod, type RunSettings } from "../../src/experiments";
+import { runGrid, gridMarkdown, differencesMarkdown, type GridMethod, type RunSettings } from "../../src/experiments";
+import { corpusTokenData } from "../../src/train/corpus-data";
 
 const OWT_SMALL = path.resolve(__dirname, "..", "..", "data", "openwebtext", "owt-subset-003.jsonl.gz");
 let corpus: Corpus | null = null;

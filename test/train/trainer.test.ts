@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import { initEngine, tf } from "../../src/engine";
-import { Trainer, train, rowCrossEntropy, TokenData } from "../../src/train";
+import { Trainer, train, TokenData } from "../../src/train";
+import { rowCrossEntropy } from "../../src/losses/causal";
 import { smallOwt, tinyConfig, tmpDir } from "./helpers";
 
 let owt: TokenData;

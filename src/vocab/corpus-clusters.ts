@@ -3,11 +3,11 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { coocEmbeddings, type CoocOptions, type TokenStream } from "../vocab/embeddings-cooc";
-import { buildClusterMap } from "../vocab/build";
-import { kmeansSettingsRecord, type KMeansOptions } from "../vocab/kmeans";
-import { createClusterMap, type ClusterMap } from "../vocab/cluster-map";
-import { loadClusterMap, saveClusterMap, loadCentroids, saveCentroids, withCentroids } from "../vocab/cluster-map-io";
+import { coocEmbeddings, type CoocOptions, type TokenStream } from "./embeddings-cooc";
+import { buildClusterMap } from "./build";
+import { kmeansSettingsRecord, type KMeansOptions } from "./kmeans";
+import { createClusterMap, type ClusterMap } from "./cluster-map";
+import { loadClusterMap, saveClusterMap, loadCentroids, saveCentroids, withCentroids } from "./cluster-map-io";
 
 /** The cache version; bump it when the cooc or k-means code changes what a key produces. */
 export const CLUSTER_CACHE_VERSION = 1;

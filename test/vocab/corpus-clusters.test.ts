@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { corpusClusters, clusterCacheKey, tokenFingerprint } from "../../src/experiments/clusters";
+import { corpusClusters, clusterCacheKey, tokenFingerprint } from "../../src/vocab/corpus-clusters";
 import { SeededRng } from "../../src/processes/rng";
 
 function tmp(): string {

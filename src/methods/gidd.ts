@@ -1,0 +1,77 @@
+// GIDD / GIDD+ (baselines.md §2): mask + uniform interpolating diffusion with the hybrid mixing schedule, trained on
+// the KL + IS ELBO (GIDD+: dynamic clipped weights), scored by the unclipped ELBO, sampled ancestrally.
+import { tf } from "../engine/tf";
+import { sampleGiddForward } from "../processes/gidd-forward";
+import { GiddSchedule } from "../schedules/gidd";
+import { giddElbo, giddTokenMean } from "../losses/gidd";
+import { GiddSampler } from "../samplers/gidd-sampler";
+import { ditDenoiser } from "./denoiser";
+import type { ElboScorer, Method, MethodContext } from "./types";
+
+/**
+ * The GIDD objective's config. `lossWeighting: "dynamic"` is GIDD+ (weights MASK 2, uniform 1, clean
+ * (B/V)e^{(γ/2)σ(−t)}, clipped to [minLossWeight, maxLossWeight]); validation always uses the unclipped ELBO weights.
+ */
+export interface GiddObjective {
+  kind: "gidd";
+  /** Uniform-noise mass at t = 1/2, in [0, 1) (default 0.1, the GIDD+ runs). */
+  pu: number;
+  /** Schedule exponent gamma (default 1). */
+  gamma: number;
+  /** "dynamic" (GIDD+, default) or "elbo" (train on the ELBO weights). */
+  lossWeighting: "dynamic" | "elbo";
+  /** Clip of the dynamic weights (defaults 0 and 2, the reference). */
+  minLossWeight: number;
+  maxLossWeight: number;
+}
+
+/** GIDD's mixing schedule of a `gidd` objective config. */
+export function giddSchedule(o: Pick<GiddObjective, "pu" | "gamma">): GiddSchedule {
+  return new GiddSchedule({ pu: o.pu, gamma: o.gamma });
+}
+
+/**
+ * GIDD's ELBO (baselines.md §2; KL + IS with the unclipped ELBO weights): z_t mixes MASK and uniform noise. The
+ * model's logits must have V + 1 columns (MASK = V, ignored by the loss); V = `vocabSize` real tokens.
+ */
+export function giddElboScorer(options: { schedule: GiddSchedule; vocabSize: number }): ElboScorer {
+  const { schedule, vocabSize } = options;
+  return {
+    name: `gidd(${schedule.name})`,
+    noise: (x, t, rng) => sampleGiddForward(schedule, vocabSize, x, t, rng),
+    elbo: (logits, x, z, t, padMask) =>
+      tf.tidy(() => {
+        const W = vocabSize + 1;
+        if (logits.shape[2] < W) throw new RangeError(`logits must have >= V + 1 = ${W} columns (tokens and MASK), got ${logits.shape[2]}`);
+        const l = logits.shape[2] === W ? logits : (tf.slice(logits, [0, 0, 0], [logits.shape[0], logits.shape[1], W]) as tf.Tensor3D);
+        const r = giddElbo(schedule, { logits: l, x, zt: z, t }, { maskId: vocabSize });
+        return tf.mul(r.elbo, padMask) as tf.Tensor2D;
+      }),
+  };
+}
+
+/** The GIDD method over V tokens ([MASK] = V). */
+export function giddMethod(o: GiddObjective, ctx: MethodContext): Method {
+  const V = ctx.vocabSize;
+  const schedule = giddSchedule(o);
+  const clip = { minWeight: o.minLossWeight, maxWeight: o.maxLossWeight };
+  return {
+    kind: "gidd",
+    modelKind: "dit",
+    inputSize: V + 1,
+    outputSize: V + 1,
+    clusters: null,
+    loss: (params, model, b, rng, training) => {
+      const [B] = b.tokens.shape;
+      const t = ctx.times.sampleTensor(B, rng);
+      const z = sampleGiddForward(schedule, V, b.tokens, t, rng);
+      const logits = ditDenoiser(params, model)(z, t, b.mask);
+      // Training: GIDD+ dynamic (clipped) or ELBO weights; validation: always the unclipped ELBO.
+      const r = giddElbo(schedule, { logits, x: b.tokens, zt: z, t }, { maskId: V, weighting: training ? o.lossWeighting : "elbo", clip });
+      return giddTokenMean(training ? r.loss : r.elbo, b.mask);
+    },
+    initParams: () => undefined, // random [MASK] row, as in the GIDD reference (see src/methods/mdlm.ts)
+    scorer: giddElboScorer({ schedule, vocabSize: V }),
+    sampler: (options = {}) => new GiddSampler({ schedule, vocabSize: V, ...options }),
+  };
+}
