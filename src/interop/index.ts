@@ -8,5 +8,5 @@ export { readSafetensors, writeSafetensors } from "./safetensors";
 export type { F32Tensor } from "./safetensors";
 export { readMdlmCheckpoint } from "./mdlm-import";
 export type { ImportedMdlm, MdlmImportOptions } from "./mdlm-import";
-export { writeImportedRun, exportRun, runMdlmConfig, mdlmRunModel } from "./mdlm-run";
+export { writeImportedRun, exportRun, runMdlmConfig, mdlmRunModel, referenceLayout } from "./mdlm-run";
 export type { ImportedRunSummary, ImportedRunOptions, ExportSummary } from "./mdlm-run";

@@ -107,6 +107,14 @@ export function writeImportedRun(imp: ImportedMdlm, dir: string, options: Import
   return { dir, config, parameters: n };
 }
 
+/** The conditioning of a reference-layout run checkpoint (meta.arch "mdlm-dit", meta.layout "reference"), else null. */
+export function referenceLayout(ck: CheckpointData, file: string): MdlmDitConfig["conditioning"] | null {
+  if (ck.meta.arch !== "mdlm-dit" || ck.meta.layout !== "reference") return null;
+  const cond = ck.meta.conditioning;
+  if (cond !== "none" && cond !== "sigma" && cond !== "t") throw new Error(`checkpoint ${file}: meta.conditioning must be none, sigma or t, got ${JSON.stringify(cond)}`);
+  return cond;
+}
+
 /**
  * mdlm's DiT of a run checkpoint written in the reference layout (meta.layout "reference"), as load-run needs it:
  * the parameters (reference names) and the Denoiser and EvalModel (mdlmDitForward, fed sigma(t), 0 or t as the
@@ -118,9 +126,8 @@ export function mdlmRunModel(
   config: TrainConfig,
   file: string,
 ): { params: Params; config: MdlmDitConfig; denoiser: (tokens: tf.Tensor2D, t: tf.Tensor1D) => tf.Tensor3D; evalModel: (z: tf.Tensor2D, t: tf.Tensor1D, pad: tf.Tensor2D) => tf.Tensor3D } | null {
-  if (ck.meta.arch !== "mdlm-dit" || ck.meta.layout !== "reference") return null;
-  const cond = ck.meta.conditioning;
-  if (cond !== "none" && cond !== "sigma" && cond !== "t") throw new Error(`checkpoint ${file}: meta.conditioning must be none, sigma or t, got ${JSON.stringify(cond)}`);
+  const cond = referenceLayout(ck, file);
+  if (cond === null) return null;
   if (config.objective.kind !== "mdlm") throw new Error(`checkpoint ${file} holds mdlm's DiT but the run's objective is ${config.objective.kind}`);
   const c: MdlmDitConfig = { ...runMdlmConfig(config), conditioning: cond };
   const params: Params = {};
@@ -177,13 +184,18 @@ export function exportRun(dir: string, file: string, options: { prefix?: string 
   let c = runMdlmConfig(config);
   const hd: HostTensors = new Map();
   for (const [name, t] of Object.entries(ck.tensors)) if (name.startsWith("param/")) hd.set(name.slice("param/".length), { shape: t.shape, data: t.data });
-  const refLayout = mdlmRunModel(ck, config, ckFile); // a reference-layout checkpoint: its tensors are the export
+  const refCond = referenceLayout(ck, ckFile); // a reference-layout checkpoint: its tensors are the export
+  const refLayout = refCond === null ? null : { config: { ...c, conditioning: refCond } };
   let ref: HostTensors;
   try {
     if (refLayout !== null) {
-      for (const v of Object.values(refLayout.params)) v.dispose();
       c = refLayout.config;
-      ref = new Map(mdlmDitLayout(c).map(({ name }) => [name, hd.get(name)!]));
+      ref = new Map();
+      for (const { name, shape } of mdlmDitLayout(c)) {
+        const t = hd.get(name);
+        if (t === undefined || t.shape.join(",") !== shape.join(",")) throw new Error(`lacks param/${name} with shape [${shape.join(", ")}]`);
+        ref.set(name, t);
+      }
     } else ref = fromHdlmDitParams(hd, c);
   } catch (e) {
     throw new Error(`${ckFile}: ${(e as Error).message}`);
@@ -212,10 +224,6 @@ export function exportRun(dir: string, file: string, options: { prefix?: string 
   } else {
     notes.push("this DiT was trained in hdlm-lab, which feeds t in [0, 1] to the time embedding where mdlm feeds sigma(t): the reference reproduces it when fed sigma := t (mdlm's time_conditioning=True feeds -log(1 - (1 - eps) t) instead)");
   }
-  if (config.data.vocabSize !== GPT2_VOCAB_SIZE) {
-    const vf = path.join(dir, "vocab.json");
-    notes.push(`ids are the run's compact vocabulary of ${config.data.vocabSize} tokens (${vf}), not GPT-2 ids; it was copied to ${file}.vocab.json`);
-  }
   const prefix = options.prefix ?? "backbone.";
   const out = new Map<string, F32Tensor>();
   const buffers = mdlmDitBuffers(c);
@@ -225,7 +233,14 @@ export function exportRun(dir: string, file: string, options: { prefix?: string 
     out.set(`${prefix}${name}`, t);
   }
   writeSafetensors(file, out);
-  if (config.data.vocabSize !== GPT2_VOCAB_SIZE) fs.copyFileSync(path.join(dir, "vocab.json"), `${file}.vocab.json`);
+  if (config.data.vocabSize !== GPT2_VOCAB_SIZE) {
+    const vf = path.join(dir, "vocab.json");
+    const what = `ids are the run's compact vocabulary of ${config.data.vocabSize} tokens, not GPT-2 ids`;
+    if (fs.existsSync(vf)) {
+      fs.copyFileSync(vf, `${file}.vocab.json`);
+      notes.push(`${what}; ${vf} was copied to ${file}.vocab.json`);
+    } else notes.push(`${what}, and ${vf} is missing`);
+  }
   const conditioning = refLayout !== null ? refLayout.config.conditioning : timeLayer === "time" ? "t" : "none";
   const sidecar = { vocab_size: c.vocabSize, hidden_dim: c.hidden, hidden_size: c.hidden, n_blocks: c.blocks, n_heads: c.heads, cond_dim: c.condDim, mlp_ratio: c.mlpRatio, model_length: c.seqLen, time_conditioning: conditioning !== "none", conditioning, key_prefix: prefix, exported_from: path.resolve(dir) };
   writeFileAtomic(`${file}.json`, JSON.stringify(sidecar, null, 2) + "\n");
