@@ -14,6 +14,7 @@ export { HdlmSampler, hdlmGrid } from "./hdlm-sampler";
 export type { HdlmSamplerOptions, HdlmGrid } from "./hdlm-sampler";
 export { MdlmSampler, mdlmGrid, LINEAR_MASKING } from "./mdlm-sampler";
 export type { MdlmSamplerOptions, MaskingSchedule } from "./mdlm-sampler";
-export { clampToEmbeddings, diffusionLmStep } from "./diffusion-lm";
+export { clampToEmbeddings, diffusionLmStep, DiffusionLmSampler } from "./diffusion-lm";
+export type { EmbeddingDenoiser, DiffusionLmSamplerOptions } from "./diffusion-lm";
 export { GiddSampler } from "./gidd-sampler";
 export type { GiddSamplerOptions } from "./gidd-sampler";
