@@ -1,10 +1,12 @@
 // Tests of MDLM's ddpm-cache sampler: the unmask rate (t-s)/t and the token histogram ∝ p_θ of one step
-// (chi-square), the grid, carry-over and finals, the whole sampler on an enumerable toy, the cache and tensor counts.
+// (chi-square), the grid, carry-over, the whole sampler on a correlated toy, the cache and the schedule option
+// (determinism, prompts, real ids, tensor counts: test/contracts/sampler-contract.test.ts).
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { initEngine } from "../../src/engine";
 import { tf } from "../../src/engine/tf";
-import { MdlmSampler, mdlmGrid } from "../../src/samplers/mdlm-sampler";
+import { MdlmSampler, mdlmGrid, LINEAR_MASKING } from "../../src/samplers/mdlm-sampler";
+import { LogLinearSchedule } from "../../src/schedules/log-linear";
 import { SampleBatch, Denoiser } from "../../src/samplers/sampler";
 import { chiSquare, constDenoiser, histogram, TOY_DATA } from "./sampler-helpers";
 
@@ -70,7 +72,7 @@ function maskedToyDenoiser(): Denoiser {
   };
 }
 
-test("whole sampler with the true posterior reproduces the toy data; no MASK left; clean tokens never change", () => {
+test("whole sampler with the true posterior reproduces the correlated toy data; clean tokens never change", () => {
   const M = 3000;
   const states: SampleBatch[] = [];
   const r = new MdlmSampler({ vocabSize: V, steps: 48 }).sample(maskedToyDenoiser(), { batch: M, length: 2, seed: 3, onStep: (_s, _t, z) => states.push(z) });
@@ -78,7 +80,6 @@ test("whole sampler with the true posterior reproduces the toy data; no MASK lef
   for (let b = 0; b < M; b++) counts[r.tokens.data[2 * b] * V + r.tokens.data[2 * b + 1]]++;
   const chi = chiSquare(counts, TOY_DATA);
   assert.ok(chi.p > 1e-3, `chi-square ${chi.stat}, p = ${chi.p}`);
-  assert.ok(r.tokens.data.every((v) => v >= 0 && v < V));
   assert.equal(states.length, 50);
   for (let j = 1; j < states.length; j++) {
     for (let i = 0; i < 2 * M; i++) if (states[j - 1].data[i] < V) assert.equal(states[j].data[i], states[j - 1].data[i]);
@@ -86,7 +87,7 @@ test("whole sampler with the true posterior reproduces the toy data; no MASK lef
   assert.equal(r.modelCalls, 49, "time-conditioned model: one call per step plus the final one");
 });
 
-test("cache: reused only when nothing changed and the model ignores t; tensor counts flat", () => {
+test("cache: reused only when nothing changed and the model ignores t", () => {
   const calls = { n: 0 };
   const sampler = new MdlmSampler({ vocabSize: V, steps: 64, modelIgnoresTime: true });
   const states: SampleBatch[] = [];
@@ -97,10 +98,41 @@ test("cache: reused only when nothing changed and the model ignores t; tensor co
   assert.equal(calls.n, r.modelCalls);
   assert.equal(r.cacheHits, 65 - r.modelCalls);
   assert.ok(r.cacheHits > 30, `a length-3 sequence changes at most 3 times, so most steps hit the cache (${r.cacheHits})`);
-  const before = tf.memory().numTensors;
-  for (let k = 0; k < 3; k++) {
-    sampler.sample(constDenoiser(XHAT, V + 1), { batch: 2, length: 3, seed: k });
-    new MdlmSampler({ vocabSize: V, steps: 5 }).sample(maskedToyDenoiser(), { batch: 2, length: 2, seed: k, prompt: [1, -1] });
-  }
-  assert.equal(tf.memory().numTensors, before);
+});
+
+test("schedule: a step unmasks with (alpha_s - alpha_t)/(1 - alpha_t); the default is alpha_t = 1 - t", () => {
+  const N = 20000;
+  // Any alpha linear in t (MDLM's LogLinearSchedule, alpha_t = 1 - (1 - eps) t) gives the same ratio as the default;
+  // a cosine schedule does not.
+  const loglinear = new MdlmSampler({ vocabSize: V, schedule: new LogLinearSchedule({ eps: 0.3 }) });
+  assert.ok(Math.abs(loglinear.maskProbability(0.1) / loglinear.maskProbability(0.5) - 0.2) < 1e-12);
+  const schedule = { name: "cosine", alpha: (u: number) => Math.cos((Math.PI / 2) * u) };
+  const sampler = new MdlmSampler({ vocabSize: V, schedule });
+  assert.equal(new MdlmSampler({ vocabSize: V }).schedule, LINEAR_MASKING);
+  assert.equal(new MdlmSampler({ vocabSize: V }).maskProbability(0.37), 0.37, "default: the mask probability is t itself");
+  assert.match(sampler.name, /cosine/);
+  const t = 0.5, s = 0.1;
+  const out = sampler.step(constDenoiser(XHAT, V + 1), filled(N / 4, 4, MASK), t, s, 5);
+  const unmasked = N - histogram(out.data, V + 1)[MASK];
+  const p = (schedule.alpha(s) - schedule.alpha(t)) / (1 - schedule.alpha(t));
+  const linear = (t - s) / t;
+  assert.ok(Math.abs(p - linear) > 0.05, "the two schedules differ here");
+  assert.ok(Math.abs(unmasked / N - p) <= 4 * Math.sqrt((p * (1 - p)) / N), `unmask rate ${unmasked / N} vs ${p}`);
+});
+
+test("clean guess: decoded tokens kept, every MASK the argmax of x̂ from the step's model call", () => {
+  const guesses: SampleBatch[] = [];
+  const before: SampleBatch[] = [];
+  new MdlmSampler({ vocabSize: V, steps: 6 }).sample(constDenoiser(XHAT, V + 1), {
+    batch: 2,
+    length: 5,
+    seed: 1,
+    prompt: [-1, 2, -1, -1, 1],
+    onStep: (j, _t, z, info) => {
+      if (j === 0) assert.equal(info?.cleanGuess, undefined, "no guess before a model call");
+      else guesses.push(info!.cleanGuess!());
+      before.push(z);
+    },
+  });
+  guesses.forEach((g, j) => before[j].data.forEach((id, i) => assert.equal(g.data[i], id < V ? id : 0, `guess ${j + 1} at ${i}`)));
 });
