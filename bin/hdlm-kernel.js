@@ -13,7 +13,7 @@
 // - interrupt (SIGINT from the front end, or interrupt_request on control/shell) stops the running cell
 //   with a KeyboardInterrupt error and keeps every variable defined before it: the synchronous start of
 //   a cell is cut by V8 (breakOnSigint); code after an `await` stops at its next interrupt check
-//   (src/notebook/interrupt.ts: `await checkInterrupt()` between steps); a cell that reaches none within
+//   (src/util/interrupt.ts: `await checkInterrupt()` between steps); a cell that reaches none within
 //   INTERRUPT_GRACE_MS is abandoned, and stops at its next check if it ever makes one;
 // - output is routed by AsyncLocalStorage: a timer, a promise settled after the cell returned or a
 //   progress update carries the parent header of the cell that started it;

@@ -6,6 +6,7 @@ export * from "./processes";
 export * from "./losses";
 export * from "./samplers";
 export * from "./methods";
+export * from "./checks";
 export * from "./data";
 export * from "./models";
 export * from "./train";

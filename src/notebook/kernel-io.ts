@@ -2,9 +2,9 @@
 // (comm_open / comm_msg / comm_close, e.g. for a widget). Both need the hdlm-lab kernel
 // (bin/hdlm-kernel.js); outside it prompt() reads a line from stdin and the comm functions throw.
 import * as readline from "readline";
-import { KernelComm, kernelApi } from "./interrupt";
+import { KernelComm, kernelApi } from "../util/interrupt";
 
-export type { KernelComm as Comm } from "./interrupt";
+export type { KernelComm as Comm } from "../util/interrupt";
 
 export interface PromptOptions {
   /** Ask the front end to hide what is typed. */

@@ -2,7 +2,7 @@
 // progress display for loops (bar, step count, latest metrics and a sparkline of each metric's history).
 import { displayBundle, MimeBundle, newDisplayId } from "./display";
 import { escapeHtml, formatCell } from "./html";
-import { throwIfInterrupted } from "./interrupt";
+import { throwIfInterrupted } from "../util/interrupt";
 
 /** One output that later calls replace in place (Jupyter display id). */
 export class LiveDisplay {

@@ -19,7 +19,7 @@ import { streamRng, STREAM } from "./streams";
 import { Progress } from "./progress";
 import { saveClusterMap } from "../vocab/cluster-map-io";
 import { firstDifference } from "../util/json-diff";
-import { checkInterrupt } from "../notebook/interrupt";
+import { checkInterrupt } from "../util/interrupt";
 
 /** One line of metrics.jsonl (deterministic fields only, so resumed and uninterrupted runs match exactly). */
 export type MetricsLine =

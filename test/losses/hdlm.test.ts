@@ -2,7 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { initEngine, tf } from "../../src/engine";
 import { HierarchicalSchedule, LogLinearSchedule, WEIGHT_CLIP_PRESETS, empiricalWeights } from "../../src/schedules";
-import { hdlmLoss, mdlmLoss, hdlmTokenElbo, ToyElboProblem } from "../../src/losses";
+import { hdlmLoss, mdlmLoss } from "../../src/losses";
+import { hdlmTokenElbo, ToyElboProblem } from "../../src/checks";
 import { SeededRng, makeClusterLayout, sampleHdlmForward, sampleMdlmForward } from "../../src/processes";
 import { toy2, toy3, randomLogits } from "./helpers";
 

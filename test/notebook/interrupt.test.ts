@@ -1,4 +1,4 @@
-// Tests for the interrupt checks (src/notebook/interrupt.ts) outside a kernel, and for the kernel's
+// Tests for the interrupt checks (src/util/interrupt.ts) outside a kernel, and for the kernel's
 // helper functions that need no sockets (interrupt errors, ESM import scan).
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -10,7 +10,7 @@ import {
   isInterrupted,
   requestInterrupt,
   throwIfInterrupted,
-} from "../../src/notebook/interrupt";
+} from "../../src/util/interrupt";
 import { LiveProgress } from "../../src/notebook/progress";
 import { listComms, openComm } from "../../src/notebook/kernel-io";
 import { setDisplaySink } from "../../src/notebook/display";

@@ -7,8 +7,8 @@ import { ClusterLayout, makeClusterLayout } from "../processes/cluster-layout";
 import { hdlmMarginal, sampleHdlmForward, sampleMdlmForward } from "../processes/forward";
 import { hdlmGeneratorShape, hdlmTransitionExpm, integrateForwardRK4, matrixRow, scaleMatrix } from "../processes/ctmc";
 import { SeededRng } from "../processes/rng";
-import { hdlmLoss } from "./hdlm";
-import { mdlmLoss } from "./mdlm";
+import { hdlmLoss } from "../losses/hdlm";
+import { mdlmLoss } from "../losses/mdlm";
 
 /** Throws `what` with both values unless |actual - expected| <= tol: the notebooks' assertion. */
 export function requireClose(actual: number, expected: number, tol: number, what: string): void {

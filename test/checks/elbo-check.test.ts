@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { HierarchicalSchedule } from "../../src/schedules";
-import { closedFormElboIntegrand, ctmcElboIntegrand, continuousElbo, discreteTimeElbo, ToyElboProblem } from "../../src/losses";
-import { toy2, toy3, randomTable } from "./helpers";
+import { closedFormElboIntegrand, ctmcElboIntegrand, continuousElbo, discreteTimeElbo, ToyElboProblem } from "../../src/checks";
+import { toy2, toy3, randomTable } from "../losses/helpers";
 
 const A = randomTable(6, 3), B = randomTable(6, 4, 2);
 const drifting = (t: number) => A.map((a, i) => (1 - t) * a + t * B[i]);
