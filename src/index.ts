@@ -20,3 +20,4 @@ export * from "./rl";
 export * from "./decoding";
 export * from "./r2ft";
 export * from "./hybrid";
+export * from "./interop";
