@@ -6,7 +6,7 @@ import { GiddSchedule } from "../schedules/gidd";
 import { giddPosterior } from "./gidd";
 import { hdlmGrid } from "./hdlm-sampler";
 import { checkMinP, checkTemperature, drawTempered } from "./gumbel";
-import { GridSampler, StepGrid, checkSteps } from "./sampler";
+import { GridSampler, StepGrid, checkSteps, checkVocabSize } from "./sampler";
 
 /** Options of {@link GiddSampler}. */
 export interface GiddSamplerOptions {
@@ -39,10 +39,8 @@ export class GiddSampler extends GridSampler {
 
   constructor(options: GiddSamplerOptions) {
     super();
-    const V = options.vocabSize;
-    if (!Number.isInteger(V) || V <= 0) throw new RangeError(`vocabSize must be a positive integer, got ${V}`);
     this.schedule = options.schedule;
-    this.vocabSize = V;
+    this.vocabSize = checkVocabSize(options.vocabSize);
     this.steps = checkSteps(options.steps ?? 128);
     this.temperature = checkTemperature(options.temperature ?? 1);
     this.minP = checkMinP(options.minP ?? 0);

@@ -7,7 +7,7 @@ export type { SeddScoreFn, SeddSampleOptions, SeddSamplerOptions } from "./sedd"
 export { hdlmStepProbabilities, hdlmPosteriorGivenX, hdlmModelPosterior, hdlmReverseProbs, checkStep } from "./posterior-hdlm";
 export type { StepRule, PerturbSampling, HdlmStepProbabilities, HdlmPosteriorOptions } from "./posterior-hdlm";
 export { mdlmDdpmProbs } from "./posterior-mdlm";
-export { tokenRow, tokenRows, initialState, modelProbs, ProbsCache, checkRequest, checkSteps, snapshot, argmaxMasked, promptMask, cleanGuess, GridSampler } from "./sampler";
+export { tokenRow, tokenRows, initialState, modelProbs, ProbsCache, checkRequest, checkSteps, checkVocabSize, snapshot, argmaxMasked, promptMask, cleanGuess, GridSampler } from "./sampler";
 export type { Denoiser, SampleBatch, StepCallback, SampleStepInfo, StepGrid, SampleRequest, SampleResult, Sampler } from "./sampler";
 export { drawTempered, drawGrouped, argmaxPositive, checkTemperature, checkMinP } from "./gumbel";
 export { HdlmSampler, hdlmGrid } from "./hdlm-sampler";

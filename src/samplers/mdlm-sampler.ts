@@ -6,7 +6,7 @@ import { SeededRng } from "../processes/rng";
 import { mdlmDdpmProbs } from "./posterior-mdlm";
 import { checkMinP, checkTemperature, drawGrouped } from "./gumbel";
 import { Schedule } from "../schedules/schedule";
-import { GridSampler, StepGrid, checkSteps } from "./sampler";
+import { GridSampler, StepGrid, checkSteps, checkVocabSize } from "./sampler";
 
 /** Options of {@link MdlmSampler}. */
 export interface MdlmSamplerOptions {
@@ -67,9 +67,7 @@ export class MdlmSampler extends GridSampler {
 
   constructor(options: MdlmSamplerOptions) {
     super();
-    const V = options.vocabSize;
-    if (!Number.isInteger(V) || V <= 0) throw new RangeError(`vocabSize must be a positive integer, got ${V}`);
-    this.vocabSize = V;
+    this.vocabSize = checkVocabSize(options.vocabSize);
     this.schedule = options.schedule ?? LINEAR_MASKING;
     this.steps = checkSteps(options.steps ?? 128);
     this.tMin = options.tMin ?? 1e-5;

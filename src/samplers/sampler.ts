@@ -104,6 +104,12 @@ export function checkRequest(request: SampleRequest): { B: number; L: number } {
   return { B, L };
 }
 
+/** Throws naming `vocabSize` unless it is a positive integer. */
+export function checkVocabSize(V: number): number {
+  if (!Number.isInteger(V) || V <= 0) throw new RangeError(`vocabSize must be a positive integer, got ${V}`);
+  return V;
+}
+
 /** Throws naming `steps` unless it is a positive integer. */
 export function checkSteps(steps: number): number {
   if (!Number.isInteger(steps) || steps <= 0) throw new RangeError(`steps must be a positive integer, got ${steps}`);
