@@ -154,6 +154,25 @@ def run_one(path, out_dir, kernel, timeout):
     return f"{rel} failed at {where}: {error}"
 
 
+def kernel_problem(name):
+    """One line when kernel spec `name` cannot start (unknown name, missing executable or file), else None."""
+    import shutil
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(name)
+    except NoSuchKernel:
+        return f"no Jupyter kernel named {name!r} on JUPYTER_PATH; run bash scripts/kernelspec.sh"
+    where = shown(os.path.join(spec.resource_dir, "kernel.json"))
+    if not spec.argv or shutil.which(spec.argv[0]) is None:
+        return f"{where}: argv[0] {spec.argv[0] if spec.argv else '(empty)'} is not an executable; fix the kernel spec"
+    for i, arg in enumerate(spec.argv[1:], 1):
+        arg = arg.replace("{resource_dir}", os.path.abspath(spec.resource_dir))
+        if "{" not in arg and os.path.isabs(arg) and not os.path.exists(arg):
+            return f"{where}: argv[{i}] {arg} does not exist; fix the kernel spec (bash scripts/kernelspec.sh writes hdlm-lab's)"
+    return None
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("notebooks", nargs="*")
@@ -171,6 +190,10 @@ def main():
             nbformat.write(strip(nbformat.read(p, as_version=4)), p)
             print(f"notebooks: stripped {os.path.relpath(p, ROOT)}")
         return 0
+    problem = kernel_problem(args.kernel)
+    if problem:
+        print(f"notebooks: FAILED {problem}", file=sys.stderr, flush=True)
+        return 1
     failures = []
     for p in paths:
         if not os.path.exists(p):

@@ -9,6 +9,7 @@ import { ProgressHook, progressPrinter } from "./progress";
 import { TokenBatch, cropBatch, Framing, packDocuments, stackRows, windowBatches } from "./sequences";
 import { splitOf } from "./split";
 import { CacheSource, loadOrBuildTokenCache, TokenCache } from "./token-cache";
+import { DataFileError } from "./document";
 import type { WikiTextOptions } from "./wikitext";
 
 /** The repository root (this file sits in src/data or dist/data). */
@@ -126,6 +127,9 @@ export async function openCorpus(options: CorpusOptions): Promise<Corpus> {
     onProgress: options.onProgress === null ? undefined : options.onProgress ?? progressPrinter(),
   });
   const n = cache.header.documents;
+  if (n === 0) {
+    throw new DataFileError(`${cache.header.sources.map((x) => x.path).join(", ")}: no documents (the data is empty); add text to it or choose other data files`);
+  }
   const isVal = new Uint8Array(n); // 0 train, 1 validation, 2 held-out
   const code = { train: 0, validation: 1, heldout: 2 } as const;
   for (let i = 0; i < n; i++) isVal[i] = code[splitOf(cache.docHashes[i], validationFraction, splitSeed, heldoutFraction)];

@@ -65,7 +65,18 @@ export function readCheckpoint(file: string): CheckpointData {
   const headerLen = body.readUInt32LE(12);
   const start = 16 + headerLen;
   if (start > body.length) throw corrupt(file, "header length exceeds file size");
-  const header = JSON.parse(body.subarray(16, start).toString("utf8")) as { meta: Record<string, unknown>; tensors: TensorEntry[] };
+  let header: { meta: Record<string, unknown>; tensors: TensorEntry[] };
+  try {
+    header = JSON.parse(body.subarray(16, start).toString("utf8")) as typeof header;
+  } catch (err) {
+    throw corrupt(file, `header is not valid JSON (${(err as Error).message})`);
+  }
+  const entryOk = (e: TensorEntry): boolean =>
+    e !== null && typeof e === "object" && typeof e.name === "string" && Array.isArray(e.shape) && e.shape.every((d) => Number.isInteger(d) && d >= 0) &&
+    Number.isInteger(e.offset) && e.offset >= 0 && Number.isInteger(e.length) && e.length >= 0;
+  if (header === null || typeof header !== "object" || typeof header.meta !== "object" || header.meta === null || !Array.isArray(header.tensors) || !header.tensors.every(entryOk)) {
+    throw corrupt(file, "header lacks a meta object or a valid tensor list");
+  }
   const tensors: CheckpointData["tensors"] = {};
   for (const e of header.tensors) {
     const from = start + e.offset;

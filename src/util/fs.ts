@@ -37,7 +37,7 @@ export function writeFileAtomic(file: string, data: string | Uint8Array | Readon
     } catch {
       // the temp file may never have been created, or was already renamed
     }
-    throw err;
+    throw namedWriteError(file, err);
   }
   if (options.fsync) {
     try {
@@ -48,4 +48,16 @@ export function writeFileAtomic(file: string, data: string | Uint8Array | Readon
       // Directory fsync is not supported everywhere; the rename itself is still atomic.
     }
   }
+}
+
+/**
+ * A file-system error of a write (ENOSPC, EROFS, EACCES, ...) as one message naming the target `file` (Node's own
+ * message names only the syscall or the temporary file) and saying the old content is intact; `code` is kept.
+ */
+function namedWriteError(file: string, err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  if (!(err instanceof Error) || typeof code !== "string") return err;
+  const e = new Error(`cannot write ${file}: ${err.message}; the previous ${path.basename(file)} (if any) is unchanged`) as NodeJS.ErrnoException;
+  e.code = code;
+  return e;
 }
