@@ -5,7 +5,7 @@ import { sampleGiddForward } from "../processes/gidd-forward";
 import { GiddSchedule } from "../schedules/gidd";
 import { giddElbo, giddTokenMean } from "../losses/gidd";
 import { GiddSampler } from "../samplers/gidd-sampler";
-import { ditDenoiser } from "./denoiser";
+import { diffusionLoss } from "./diffusion-loss";
 import type { ElboScorer, Method, MethodContext } from "./types";
 
 /**
@@ -55,23 +55,20 @@ export function giddMethod(o: GiddObjective, ctx: MethodContext): Method {
   const V = ctx.vocabSize;
   const schedule = giddSchedule(o);
   const clip = { minWeight: o.minLossWeight, maxWeight: o.maxLossWeight };
+  const scorer = giddElboScorer({ schedule, vocabSize: V });
   return {
     kind: "gidd",
     modelKind: "dit",
     inputSize: V + 1,
     outputSize: V + 1,
     clusters: null,
-    loss: (params, model, b, rng, training) => {
-      const [B] = b.tokens.shape;
-      const t = ctx.times.sampleTensor(B, rng);
-      const z = sampleGiddForward(schedule, V, b.tokens, t, rng);
-      const logits = ditDenoiser(params, model)(z, t, b.mask);
+    loss: diffusionLoss(ctx.times, scorer.noise, (logits, b, z, t, training) => {
       // Training: GIDD+ dynamic (clipped) or ELBO weights; validation: always the unclipped ELBO.
       const r = giddElbo(schedule, { logits, x: b.tokens, zt: z, t }, { maskId: V, weighting: training ? o.lossWeighting : "elbo", clip });
       return giddTokenMean(training ? r.loss : r.elbo, b.mask);
-    },
+    }),
     initParams: () => undefined, // random [MASK] row, as in the GIDD reference (see src/methods/mdlm.ts)
-    scorer: giddElboScorer({ schedule, vocabSize: V }),
+    scorer,
     sampler: (options = {}) => new GiddSampler({ schedule, vocabSize: V, ...options }),
   };
 }

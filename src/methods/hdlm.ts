@@ -11,7 +11,7 @@ import type { ClusterLayout } from "../processes/cluster-layout";
 import { HierarchicalSchedule, type HierarchicalScheduleLike } from "../schedules/hierarchical";
 import { hdlmLoss } from "../losses/hdlm";
 import { HdlmSampler } from "../samplers/hdlm-sampler";
-import { ditDenoiser } from "./denoiser";
+import { diffusionLoss, elboPerToken } from "./diffusion-loss";
 import type { ElboScorer, Method, MethodContext } from "./types";
 
 /** The HDLM objective's config. */
@@ -49,13 +49,7 @@ export function hdlmElboScorer(options: { schedule: HierarchicalScheduleLike; cl
   return {
     name: `hdlm(${schedule.name}, n=${clusters.numClusters}${xi !== undefined && xi < 1 ? `, xi=${xi}` : ""})`,
     noise: (x, t, rng) => sampleHdlmForward(schedule, clusters, x, t, rng, { xi }),
-    elbo: (logits, x, z, t, padMask) => {
-      const r = hdlmLoss(logits, x, z, t, { schedule, clusters, xi, padMask });
-      r.trainPerToken.dispose();
-      r.trainLoss.dispose();
-      r.elbo.dispose();
-      return r.elboPerToken;
-    },
+    elbo: (logits, x, z, t, padMask) => elboPerToken(hdlmLoss(logits, x, z, t, { schedule, clusters, xi, padMask })),
   };
 }
 
@@ -68,27 +62,24 @@ export function hdlmMethod(h: HdlmObjective, ctx: MethodContext): Method {
   const n = clusters.numClusters;
   const schedule = new HierarchicalSchedule({ gamma: h.gamma });
   const clip = { minLossWeight: h.minLossWeight, maxLossWeight: h.maxLossWeight };
+  const scorer = hdlmElboScorer({ schedule, clusters, xi: h.xi });
   return {
     kind: "hdlm",
     modelKind: "dit",
     inputSize: V + 1 + n, // the loss restricts the columns it scores
     outputSize: V + 1 + n,
     clusters,
-    loss: (params, model, b, rng, training) => {
-      const [B] = b.tokens.shape;
-      const t = ctx.times.sampleTensor(B, rng);
-      const z = sampleHdlmForward(schedule, clusters, b.tokens, t, rng, { xi: h.xi });
-      const logits = ditDenoiser(params, model)(z, t, b.mask);
+    loss: diffusionLoss(ctx.times, scorer.noise, (logits, b, z, t, training) => {
       const r = hdlmLoss(logits, b.tokens, z, t, { schedule, clusters, xi: h.xi, clip, hardTraining: h.hardTraining, padMask: b.mask });
       return training ? r.trainLoss : r.elbo;
-    },
+    }),
     initParams: (params) =>
       void initDiffusionEmbedding(params, { vocabSize: V, maskId: V, clusterStart: V + 1 }, {
         centroids: clusters.centroids?.data ?? null,
         centroidDim: clusters.centroids?.dim,
         numClusters: n,
       }),
-    scorer: hdlmElboScorer({ schedule, clusters, xi: h.xi }),
+    scorer,
     sampler: (options = {}) => new HdlmSampler({ schedule, clusters, xi: h.xi, ...options }),
   };
 }

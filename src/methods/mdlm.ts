@@ -5,7 +5,7 @@ import { LogLinearSchedule } from "../schedules/log-linear";
 import type { Schedule } from "../schedules/schedule";
 import { mdlmLoss } from "../losses/mdlm";
 import { MdlmSampler } from "../samplers/mdlm-sampler";
-import { ditDenoiser } from "./denoiser";
+import { diffusionLoss, elboPerToken } from "./diffusion-loss";
 import type { ElboScorer, Method, MethodContext } from "./types";
 
 /** The MDLM objective's config. */
@@ -19,13 +19,7 @@ export function mdlmElboScorer(options: { schedule: Schedule; vocabSize: number 
   return {
     name: `mdlm(${schedule.name})`,
     noise: (x, t, rng) => sampleMdlmForward(schedule, vocabSize, x, t, rng),
-    elbo: (logits, x, z, t, padMask) => {
-      const r = mdlmLoss(logits, x, z, t, { schedule, vocabSize, padMask });
-      r.trainPerToken.dispose();
-      r.trainLoss.dispose();
-      r.elbo.dispose();
-      return r.elboPerToken;
-    },
+    elbo: (logits, x, z, t, padMask) => elboPerToken(mdlmLoss(logits, x, z, t, { schedule, vocabSize, padMask })),
   };
 }
 
@@ -33,24 +27,21 @@ export function mdlmElboScorer(options: { schedule: Schedule; vocabSize: number 
 export function mdlmMethod(_o: MdlmObjective, ctx: MethodContext): Method {
   const V = ctx.vocabSize;
   const schedule = new LogLinearSchedule();
+  const scorer = mdlmElboScorer({ schedule, vocabSize: V });
   return {
     kind: "mdlm",
     modelKind: "dit",
     inputSize: V + 1, // tokens and [MASK] = V; the loss removes the MASK column (SUBS)
     outputSize: V + 1,
     clusters: null,
-    loss: (params, model, b, rng, training) => {
-      const [B] = b.tokens.shape;
-      const t = ctx.times.sampleTensor(B, rng);
-      const z = sampleMdlmForward(schedule, V, b.tokens, t, rng);
-      const logits = ditDenoiser(params, model)(z, t, b.mask);
+    loss: diffusionLoss(ctx.times, scorer.noise, (logits, b, z, t, training) => {
       const r = mdlmLoss(logits, b.tokens, z, t, { schedule, vocabSize: V, padMask: b.mask });
       return training ? r.trainLoss : r.elbo;
-    },
+    }),
     // A random [MASK] row, as in the MDLM reference: MDLM's loss lives only at [MASK] positions, so a zero row
     // (HDLM's init, hdlm.md §1.4) would give them a zero hidden state, zero head gradients and a unigram model.
     initParams: () => undefined,
-    scorer: mdlmElboScorer({ schedule, vocabSize: V }),
+    scorer,
     sampler: (options = {}) => new MdlmSampler({ vocabSize: V, ...options }),
   };
 }
