@@ -8,7 +8,7 @@ import { tf, setExplicitTranspose } from "../src/engine";
 import { resolveConfig, Trainer, TokenData, Batch, TrainPresetName } from "../src/train";
 import { createClusterMap } from "../src/vocab/cluster-map";
 import { saveClusterMap } from "../src/vocab/cluster-map-io";
-import { SeededRng } from "../src/processes/rng";
+import { SeededRng } from "../src/util/rng";
 import { ReferenceModel, RefConfig, syntheticBatch } from "./reference-model";
 
 /** Objectives timed by the DiT bench: the two diffusion objectives of the training issue and the AR baseline. */

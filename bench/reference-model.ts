@@ -2,7 +2,7 @@
 // transformer (fused QKV, tanh-GELU MLP 4x, untied head) trained with masked, weighted cross-entropy and Adam.
 import { tf, linear } from "../src/engine";
 import { FusedAdam, attention as fusedAttention, linearBias, geluTanh as fusedGelu, layerNorm as fusedLayerNorm, weightedCrossEntropy } from "../src/engine/native/fused";
-import { SeededRng } from "../src/processes/rng";
+import { SeededRng } from "../src/util/rng";
 
 /** Shapes of the reference model (engine.md §4: B16, T128, D256, 4 heads, 4 layers, vocabulary 8192). */
 export interface RefConfig {

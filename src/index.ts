@@ -1,5 +1,6 @@
 // hdlm-lab: the public entry point that notebooks and users import.
 export * from "./engine";
+export * from "./util";
 export * from "./schedules";
 export * from "./vocab";
 export * from "./processes";

@@ -6,7 +6,7 @@ import { LogLinearSchedule } from "../schedules/log-linear";
 import { ClusterLayout, makeClusterLayout } from "../processes/cluster-layout";
 import { hdlmMarginal, sampleHdlmForward, sampleMdlmForward } from "../processes/forward";
 import { hdlmGeneratorShape, hdlmTransitionExpm, integrateForwardRK4, matrixRow, scaleMatrix } from "../processes/ctmc";
-import { SeededRng } from "../processes/rng";
+import { SeededRng } from "../util/rng";
 import { hdlmLoss } from "../losses/hdlm";
 import { mdlmLoss } from "../losses/mdlm";
 

@@ -7,7 +7,7 @@ import { hdlmGenerator, hdlmTransitionExpm, matrixRow, reverseRates } from "../p
 import { hdlmModelPosterior, hdlmPosteriorGivenX } from "../samplers/posterior-hdlm";
 import { HierarchicalSchedule } from "../schedules/hierarchical";
 import { makeClusterLayout } from "../processes/cluster-layout";
-import { SeededRng } from "../processes/rng";
+import { SeededRng } from "../util/rng";
 
 /** A one-position toy problem: a schedule, a cluster layout, ξ, the clean token x and a fixed model table x̂. */
 export interface ToyElboProblem {

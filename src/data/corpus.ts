@@ -2,7 +2,7 @@
 // [B, L] batches (crops as in HDLM §7.1, or MDLM packing). Plus the WikiText-2 evaluation corpus.
 import * as fs from "fs";
 import * as path from "path";
-import { SeededRng, toSeededRng } from "../processes/rng";
+import { SeededRng, toSeededRng } from "../util/rng";
 import { buildCompactVocab, CompactVocab, countTokens, loadCompactVocab, saveCompactVocab } from "./compact-vocab";
 import { GPT2_EOT, gpt2Tokenizer } from "./gpt2";
 import { ProgressHook, progressPrinter } from "./progress";

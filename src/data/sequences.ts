@@ -1,6 +1,6 @@
 // Sequences of length L as the papers build them: per-document crops with BOS/EOS framing and padding
 // (HDLM §7.1, no packing) and packed chunks with an end-of-text separator (MDLM `wrap`), batched [B, L].
-import { SeededRng } from "../processes/rng";
+import { SeededRng } from "../util/rng";
 
 /** A batch of B sequences of length L, row-major: `tokens[b*L + i]`; `mask` is 1 on real tokens, 0 on padding. */
 export interface TokenBatch {

@@ -1,6 +1,6 @@
 // One convolutional-decoding reverse step t -> s for an MDLM-style (SUBS) sampler (decoding.md §1 steps 1-6): the
 // gated, s_norm-rescaled per-position law over {top-k candidates, stay MASK}, and its seeded draw.
-import { SeededRng } from "../processes/rng";
+import { SeededRng } from "../util/rng";
 import { boxFilterGateValues, EmptyRowRule } from "./box-filter";
 import { checkConvMult, checkKernelSize, checkLayout, checkStepTimes, checkTopK } from "./config";
 import { decodedMask } from "./gate";

@@ -1,6 +1,6 @@
 // Seeded draws for a gated step (decoding.md §1 step 6): which positions decode (independent Bernoulli trials with
 // per-position unmask probabilities), and which candidate token each decoded position takes.
-import { SeededRng } from "../processes/rng";
+import { SeededRng } from "../util/rng";
 
 /**
  * Independent Bernoulli draws: out[i] = 1 with probability `unmask[i]` (clamped to [0, 1]). One uniform is used

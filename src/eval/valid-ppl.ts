@@ -2,7 +2,7 @@
 // Carlo over low-discrepancy t draws (the reference), K strata of t per sequence, or a K-midpoint t quadrature,
 // with seeded z_t; per-sequence sums give standard errors and paired differences.
 import { tf } from "../engine/tf";
-import { SeededRng } from "../processes/rng";
+import { SeededRng } from "../util/rng";
 import { TimeSampler } from "../schedules/time-sampler";
 import { RowScores, concatRows, summarizeRows } from "./row-scores";
 import type { ElboScorer } from "../methods/types";

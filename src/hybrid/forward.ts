@@ -1,7 +1,7 @@
 // The chained forward process (hybrid.md §1): x_0 → mask with μ₁ → x_a → Gaussian path z_a … z_u … z_b at ᾱ(u)
 // → x_b = round(z_b) → mask with μ₂ → x_1 = all m. One coupled draw per sequence at its own u, with the noises
 // returned so a trainer can rebuild z_u, z_a, z_b differentiably from its embedding tensor.
-import { SeededRng, toSeededRng } from "../processes/rng";
+import { SeededRng, toSeededRng } from "../util/rng";
 import { HybridSegment } from "../schedules/hybrid";
 import { EmbeddingTable, embeddingMaskId } from "./embeddings";
 import { roundToEmbeddings } from "./rounding";

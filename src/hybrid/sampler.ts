@@ -3,7 +3,7 @@
 // ancestral Gaussian steps through C with x₀ = ê (optionally clamped), the decoder draw x̂_a ~ p_θ(x_a | z_a) over
 // V ∪ {m}, and D1 masked-diffusion steps down to u = 0 whose last step resolves every m.
 import { tf } from "../engine/tf";
-import { SeededRng, toSeededRng } from "../processes/rng";
+import { SeededRng, toSeededRng } from "../util/rng";
 import { HybridSegment } from "../schedules/hybrid";
 import { HybridChainConfig, HybridSteps } from "./config";
 import { EmbeddingTable, embeddingMaskId } from "./embeddings";

@@ -1,5 +1,5 @@
-// Public exports of src/losses (filled in as the concept lands).
-export {};
+// Public exports of src/losses: the HDLM closed-form ELBO, MDLM, GIDD/GIDD+, SEDD score entropy, Diffusion-LM and
+// causal cross-entropy losses, the per-cluster log-sum-exp and log-sum-exp rows.
 export { giddElboWeight, giddPlusWeight, giddElbo, giddTokenMean } from "./gidd";
 export type { GiddZType, GiddPlusOptions, GiddElboInputs, GiddElboTerms, GiddElboOptions } from "./gidd";
 export { segmentLogSumExp, maskedTokenMean } from "./segment";

@@ -5,7 +5,7 @@
 import type { tf } from "../engine/tf";
 import type { ModelConfig } from "../models/config";
 import type { Params } from "../models/params";
-import type { SeededRng } from "../processes/rng";
+import type { SeededRng } from "../util/rng";
 import type { Sampler } from "../samplers/sampler";
 import type { TimeSampler } from "../schedules/time-sampler";
 import type { ClusterMap } from "../vocab/cluster-map";

@@ -5,7 +5,7 @@
 // Linear with bias, and MDLM's SUBS parameterisation on top. It sits beside hdlm-lab's own DiT (transformer.ts),
 // whose layer ops it reuses; converters map between the two layouts (see toHdlmDitParams).
 import { tf } from "../engine/tf";
-import { SeededRng } from "../processes/rng";
+import { SeededRng } from "../util/rng";
 import { layerNorm, modulate, geluTanh, silu, timestepEmbedding } from "./layers";
 import { attention as fusedAttention } from "../engine/native/fused";
 import type { ModelConfig } from "./config";

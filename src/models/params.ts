@@ -2,7 +2,7 @@
 // seeded initialisation following the reference (PyTorch nn.Linear defaults; zero adaLN and heads, hdlm.md §8.1).
 import { tf } from "../engine/tf";
 import { ModelConfig, checkModelConfig } from "./config";
-import { SeededRng } from "../processes/rng";
+import { SeededRng } from "../util/rng";
 
 /** Named trainable parameters of a model; names are stable across runs (checkpoint keys). */
 export type Params = Record<string, tf.Variable>;

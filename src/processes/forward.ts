@@ -3,7 +3,7 @@
 import { tf } from "../engine/tf";
 import { Schedule, checkTime } from "../schedules/schedule";
 import { HierarchicalScheduleLike } from "../schedules/hierarchical";
-import { SeededRng, toSeededRng } from "./rng";
+import { SeededRng, toSeededRng } from "../util/rng";
 import { ClusterLayout, checkClusterLayout, checkXi, clusterDistribution, referenceClusterDistribution, stateCount } from "./cluster-layout";
 
 /** 'consistent' is hdlm-lab's c-hat (sums to 1); 'reference' pushes the p/n deficit to the last cluster (§5.1). */

@@ -3,7 +3,7 @@
 import { tf } from "../engine/tf";
 import { checkTime } from "../schedules/schedule";
 import type { GiddSchedule } from "../schedules/gidd";
-import { SeededRng, toSeededRng } from "./rng";
+import { SeededRng, toSeededRng } from "../util/rng";
 
 /**
  * Samples GIDD's z_t for clean tokens x [B, L] (int32, ids in [0, V)) at one time per sequence t ([B] or a number):

@@ -1,6 +1,6 @@
 // R2FT's rule-built rejected continuations (decoding.md §3 "Negatives", reference `q_xt_finetune_repeat`): cut the
 // response at c, mask the suffix, and fill [c, c+z) with a short phrase from just before c repeated cyclically.
-import { SeededRng, toSeededRng } from "../processes/rng";
+import { SeededRng, toSeededRng } from "../util/rng";
 import { R2ftNegativeOptions, checkR2ftNegativeOptions } from "./config";
 
 /** One training example: the clean sequence and its response span [responseStart, responseEnd). */

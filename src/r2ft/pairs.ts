@@ -1,6 +1,6 @@
 // R2FT training pairs from bundled text (decoding.md §3 "Data"): with no instruction data offline, the prompt is a
 // document prefix of 32-64 tokens and the response is its continuation, closed by one EOS when the document ends.
-import { SeededRng, toSeededRng } from "../processes/rng";
+import { SeededRng, toSeededRng } from "../util/rng";
 import { R2ftExample } from "./negatives";
 
 /** Options of {@link r2ftExamplesFromDocuments}. */

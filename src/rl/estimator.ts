@@ -2,7 +2,7 @@
 // each prompt token with probability 0.15, run the denoiser once, read log p(completion token | masked input).
 // The mask comes from a seed, so the old, reference and current policies see the same input.
 import { tf } from "../engine/tf";
-import { SeededRng } from "../processes/rng";
+import { SeededRng } from "../util/rng";
 import type { Denoiser } from "../samplers/sampler";
 
 /** Probability of masking each prompt token: 0.15 (d1, temporal.md §5). */

@@ -3,7 +3,7 @@
 // process as a Sampler (an embedding denoiser in, the nearest-row token ids out).
 import { tf } from "../engine/tf";
 import { matmul2d } from "../engine/matmul";
-import { SeededRng, toSeededRng } from "../processes/rng";
+import { SeededRng, toSeededRng } from "../util/rng";
 import { GaussianProcessTable } from "../schedules/diffusion-lm";
 import { modelVariance, qPosterior } from "../losses/diffusion-lm";
 import { SampleBatch, SampleRequest, SampleResult, Sampler, checkRequest, initialState, promptMask, snapshot } from "./sampler";

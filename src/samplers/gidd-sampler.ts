@@ -1,7 +1,7 @@
 // GIDD's full ancestral sampler (baselines.md §2, dvruette/gidd `GiddSampler`): all MASK start, the HDLM grid, the
 // posterior q(z_s | z_t, x̂) at every position (no carry-over: tokens may change again), then a final argmax of MASKs.
 import { tf } from "../engine/tf";
-import { SeededRng } from "../processes/rng";
+import { SeededRng } from "../util/rng";
 import { GiddSchedule } from "../schedules/gidd";
 import { giddPosterior } from "./gidd";
 import { hdlmGrid } from "./hdlm-sampler";

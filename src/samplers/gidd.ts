@@ -1,7 +1,7 @@
 // GIDD's reverse step t -> s: the posterior q(z_s | z_t, x_hat) over all V states (no carry-over, so tokens can
 // change again), an optional min-p truncation, and a seeded categorical draw (dvruette/gidd `GiddSampler`).
 import { tf } from "../engine/tf";
-import { SeededRng, toSeededRng } from "../processes/rng";
+import { SeededRng, toSeededRng } from "../util/rng";
 import { GiddSchedule, checkVocab } from "../schedules/gidd";
 import { checkTime } from "../schedules/schedule";
 

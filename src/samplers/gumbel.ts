@@ -1,6 +1,6 @@
 // Tempered categorical draws for the samplers: Gumbel-max over log-weights / T (draws ∝ p^{1/T}), greedy
 // argmax at T = 0, and min-p truncation; plus the grouped "event then destination" draw of one reverse step.
-import { SeededRng } from "../processes/rng";
+import { SeededRng } from "../util/rng";
 
 /** Throws naming `temperature` unless it is a finite number >= 0 (0 = greedy argmax). */
 export function checkTemperature(temperature: number): number {

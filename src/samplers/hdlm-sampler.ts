@@ -1,7 +1,7 @@
 // HDLM ancestral sampler (hdlm.md §6, reference `HDLMSampler`): all MASK start, N stochastic reverse steps on the
 // grid ts_j = (1-2ε)j/N + ε with the exact or Euler posterior, clean tokens carried over, then a final argmax.
 import { tf } from "../engine/tf";
-import { SeededRng } from "../processes/rng";
+import { SeededRng } from "../util/rng";
 import { ClusterLayout, checkClusterLayout, checkXi } from "../processes/cluster-layout";
 import { HierarchicalScheduleLike } from "../schedules/hierarchical";
 import { hdlmReverseProbs, StepRule, PerturbSampling } from "./posterior-hdlm";

@@ -1,5 +1,4 @@
-// Public exports of src/samplers (filled in as the concept lands).
-export {};
+// Public exports of src/samplers: reverse posteriors and the samplers behind one Sampler interface and one loop.
 export { giddPosterior, giddStep, drawCategoricalRows } from "./gidd";
 export type { GiddPosteriorOptions } from "./gidd";
 export { seddEulerProbs, seddAnalyticProbs, seddDenoiseProbs, seddSample, seddDenoiser, SeddSampler } from "./sedd";

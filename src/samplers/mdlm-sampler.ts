@@ -2,7 +2,7 @@
 // linspace(1, 1e-5, S+1), MASK -> token with weight p_θ(v)(alpha_s - alpha_t) or stay with weight 1 - alpha_s, cache,
 // final argmax; the step itself is the shared loop of ./sampler.
 import { tf } from "../engine/tf";
-import { SeededRng } from "../processes/rng";
+import { SeededRng } from "../util/rng";
 import { mdlmDdpmProbs } from "./posterior-mdlm";
 import { checkMinP, checkTemperature, drawGrouped } from "./gumbel";
 import { Schedule } from "../schedules/schedule";

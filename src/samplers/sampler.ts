@@ -2,7 +2,7 @@
 // model function in, token sequences out, with an onStep callback that sees every intermediate state; the one
 // reverse loop of the discrete samplers ({@link GridSampler}); plus the shared host helpers.
 import { tf } from "../engine/tf";
-import { SeededRng, toSeededRng } from "../processes/rng";
+import { SeededRng, toSeededRng } from "../util/rng";
 import { argmaxPositive } from "./gumbel";
 
 /**

@@ -1,7 +1,7 @@
 // SEDD's reverse steps (Lou et al. 2024, `sampling.py`, `graph_lib.py`): Euler (tau-leaping) and analytic
 // (Tweedie) step probabilities, the final denoise, and the SEDD sampler on the shared loop of ./sampler.
 import { tf } from "../engine/tf";
-import { SeededRng, toSeededRng } from "../processes/rng";
+import { SeededRng, toSeededRng } from "../util/rng";
 import { SigmaSchedule } from "../schedules/sedd";
 import { SeddGraph, seddNumStates } from "../losses/sedd";
 import { Denoiser, GridSampler, StepGrid, checkSteps, initialState } from "./sampler";

@@ -1,7 +1,7 @@
 // The hybrid discrete/continuous time split (hybrid.md): global u in [0, 1] -> segment D1 | C | D2 with its local
 // time and Jacobian, per-segment step counts, the two boundary hand-offs, and the segment-sum likelihood bound.
 import { tf } from "../engine/tf";
-import { SeededRng, toSeededRng } from "../processes/rng";
+import { SeededRng, toSeededRng } from "../util/rng";
 
 /** Segments: D1 = [0, a) discrete, C = [a, b) continuous, D2 = [b, 1] discrete. */
 export type HybridSegment = "D1" | "C" | "D2";

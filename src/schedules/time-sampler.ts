@@ -1,7 +1,7 @@
 // One t per sequence: low-discrepancy (one shared U, eps = 1e-4: HDLM/GIDD), MDLM's stratified
 // variant (independent u_i, eps = 1e-3), or iid uniform; then t <- (1 - 2 eps) t + eps or (1 - eps) t + eps.
 import { tf } from "../engine/tf";
-import { SeededRng, toSeededRng } from "../processes/rng";
+import { SeededRng, toSeededRng } from "../util/rng";
 
 /** How the B times of a batch are drawn (hdlm.md §4, baselines.md §1). */
 export type TimeSamplingMethod = "low-discrepancy" | "stratified" | "iid";

@@ -1,6 +1,6 @@
 // The arithmetic task of temporal.md §6: prompt `a op b =` with a, b in [0, 99] and op in {+, -, *},
 // answer the integer; the parser reads the last integer after `=`.
-import { SeededRng, toSeededRng } from "../processes/rng";
+import { SeededRng, toSeededRng } from "../util/rng";
 import type { Task } from "./task";
 
 /** The operators of the arithmetic task (ASCII `-` and `*` for the spec's − and ×, so a character vocabulary covers them). */

@@ -1,6 +1,6 @@
 // Countdown-3 (temporal.md §6): a seeded generator of (numbers, target) problems from random expression trees,
 // the answer parser of the reference (`parse_ctd_answer`) and its checker (`get_acc.py`), without `eval`.
-import { SeededRng, toSeededRng } from "../processes/rng";
+import { SeededRng, toSeededRng } from "../util/rng";
 import { evaluateExpression, expressionIntegers, EXPRESSION_CHARS } from "./expression";
 import type { Task } from "./task";
 

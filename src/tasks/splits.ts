@@ -1,6 +1,6 @@
 // Disjoint train/test problem sets (temporal.md §6): each split from its own seed, de-duplicated by the task's
 // problem key, the train split skipping every test problem.
-import { SeededRng } from "../processes/rng";
+import { SeededRng } from "../util/rng";
 import type { Task, TaskAnswer } from "./task";
 
 /** Sizes and seeds of a pair of splits. */

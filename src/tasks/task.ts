@@ -1,6 +1,6 @@
 // The one interface of a synthetic task with an exact checker (temporal.md §6): a seeded problem generator,
 // prompt and answer texts, an answer parser that never throws, and a checker. Arithmetic and Countdown implement it.
-import { SeededRng } from "../processes/rng";
+import { SeededRng } from "../util/rng";
 
 /** A parsed answer: a number (arithmetic, GSM8K-like) or an expression string (Countdown). */
 export type TaskAnswer = number | string;

@@ -6,7 +6,7 @@ import { buildCompactVocab, countTokens } from "../data/compact-vocab";
 import type { CompactVocab } from "../data/compact-vocab";
 import { GPT2_VOCAB_SIZE } from "../data/gpt2";
 import type { ProgressHook } from "../data/progress";
-import { SeededRng } from "../processes/rng";
+import { SeededRng } from "../util/rng";
 import { cropBatch } from "../data/sequences";
 import type { TokenBatch } from "../data/sequences";
 import type { OpenWebTextData } from "./config";

@@ -1,6 +1,6 @@
 // Counter-based random streams: every random draw of training step k comes from a generator seeded by
 // hash(seed, k, stream), so a resumed run draws exactly what an uninterrupted one would (no hidden RNG state).
-import { SeededRng } from "../processes/rng";
+import { SeededRng } from "../util/rng";
 
 /** Named random streams of a training step. */
 export const STREAM = { data: 1, time: 2, noise: 3, eval: 4, sample: 5 } as const;

@@ -2,3 +2,4 @@
 export { writeFileAtomic } from "./fs";
 export type { AtomicWriteOptions } from "./fs";
 export { firstDifference } from "./json-diff";
+export * from "./rng";

@@ -1,6 +1,6 @@
 // Size-regularised k-means++ over token embeddings (hdlm.md §1.3, after hdlm/compute_clusters.py):
 // seeded k-means++ init, batched assignment, soft max/min cluster sizes, empty-cluster reseeding.
-import { SeededRng } from "../processes/rng";
+import { SeededRng } from "../util/rng";
 
 /** Distance used by k-means: raw euclidean (reference default) or cosine (rows L2-normalised first). */
 export type KMeansMetric = "euclidean" | "cosine";

@@ -1,6 +1,6 @@
 // Truncated eigen/singular decomposition of a symmetric sparse matrix by randomized subspace
 // iteration (Halko et al. 2011), plus the small dense Jacobi eigensolver it needs; typed arrays only.
-import { SeededRng } from "../processes/rng";
+import { SeededRng } from "../util/rng";
 
 /** A square sparse matrix in compressed sparse row form. */
 export interface CsrMatrix {

@@ -14,7 +14,7 @@ import { LogLinearSchedule } from "../../src/schedules/log-linear";
 import { seddLogLinear, SigmaSchedule } from "../../src/schedules/sedd";
 import { VpSchedule, discretiseBetas, gaussianProcessTable } from "../../src/schedules/diffusion-lm";
 import { makeClusterLayout } from "../../src/processes/cluster-layout";
-import { SeededRng } from "../../src/processes/rng";
+import { SeededRng } from "../../src/util/rng";
 import { MdlmSampler } from "../../src/samplers/mdlm-sampler";
 import { HdlmSampler } from "../../src/samplers/hdlm-sampler";
 import { GiddSampler } from "../../src/samplers/gidd-sampler";

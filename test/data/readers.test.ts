@@ -15,7 +15,7 @@ import {
   DataFileError,
 } from "../../src/data";
 import * as zlib from "zlib";
-import { SeededRng } from "../../src/processes/rng";
+import { SeededRng } from "../../src/util/rng";
 import { collect, gzipFile, makeOwtTar, tmpDir, writeParquet } from "./fixtures";
 
 const docsA = ["First doc é ünï.\n\nSecond paragraph.", "Another document 🙂", "x"];

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { cropBatch, packDocuments, stackRows, splitOf, textHash32, codePointCount, documentWindows, windowBatches } from "../../src/data";
-import { SeededRng } from "../../src/processes/rng";
+import { SeededRng } from "../../src/util/rng";
 
 const F = { bos: 900, eos: 901, pad: 902 };
 

@@ -2,7 +2,7 @@
 // zero padding at the edges, rows kept apart), the s_i table, the gate objects and the bad-input messages.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { SeededRng } from "../../src/processes/rng";
+import { SeededRng } from "../../src/util/rng";
 import { decodedNeighbourCounts, boxFilterGateValues, convolutionGate } from "../../src/decoding/box-filter";
 import { decodedMask, fullWindowGate } from "../../src/decoding/gate";
 import { checkKernelSize, kernelFromBlock, checkTopK, checkConvMult } from "../../src/decoding/config";

@@ -2,7 +2,7 @@
 // sort of p(argmax)·tanh(u), ties go to the lower position, rows are independent, bad counts are named.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { SeededRng } from "../../src/processes/rng";
+import { SeededRng } from "../../src/util/rng";
 import { rowArgmax, gatedConfidence, topNPositions, selectByGatedConfidence } from "../../src/decoding/confidence";
 import { boxFilterGateValues, decodedNeighbourCounts } from "../../src/decoding/box-filter";
 

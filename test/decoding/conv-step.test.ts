@@ -5,7 +5,7 @@ import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { initEngine } from "../../src/engine";
 import { tf } from "../../src/engine/tf";
-import { SeededRng } from "../../src/processes/rng";
+import { SeededRng } from "../../src/util/rng";
 import { mdlmDdpmProbs } from "../../src/samplers/posterior-mdlm";
 import { gatedStepRows, convolutionalStepRows, drawConvolutionalStep, convolutionalStep, ConvStepInput } from "../../src/decoding/conv-step";
 import { decodedNeighbourCounts } from "../../src/decoding/box-filter";

@@ -1,7 +1,7 @@
 // Tests of the seeded Bernoulli draw of positions and the candidate draw (decoding.md §1 step 6).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { SeededRng } from "../../src/processes/rng";
+import { SeededRng } from "../../src/util/rng";
 import { drawUnmaskPositions, drawCandidate } from "../../src/decoding/draw";
 
 test("Bernoulli positions: p = 0 never, p = 1 always, frequencies within 4σ, same seed same draw", () => {

@@ -4,7 +4,7 @@ import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { initEngine } from "../../src/engine";
 import { tf } from "../../src/engine/tf";
-import { SeededRng } from "../../src/processes/rng";
+import { SeededRng } from "../../src/util/rng";
 import { makeClusterLayout } from "../../src/processes/cluster-layout";
 import { HierarchicalSchedule } from "../../src/schedules/hierarchical";
 import { mdlmGrid } from "../../src/samplers/mdlm-sampler";

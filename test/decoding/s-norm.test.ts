@@ -1,7 +1,7 @@
 // Tests of s_norm (decoding.md §1 step 5) and of the capped rescaling that keeps the expected unmask count exact.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { SeededRng } from "../../src/processes/rng";
+import { SeededRng } from "../../src/util/rng";
 import { sNorm, matchUnmaskProbabilities, S_NORM_EPSILON } from "../../src/decoding/s-norm";
 import { boxFilterGateValues } from "../../src/decoding/box-filter";
 

@@ -2,7 +2,7 @@
 // before block b is complete (top-n by confidence and the 0/1 gate with a stochastic step), bad layouts named.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { SeededRng } from "../../src/processes/rng";
+import { SeededRng } from "../../src/util/rng";
 import { semiArPlan, semiArSelect, semiArGate, currentBlocks, blockWindow, blockOfStep } from "../../src/decoding/semi-ar";
 import { drawUnmaskPositions } from "../../src/decoding/draw";
 

@@ -2,7 +2,7 @@
 // pure-JS cpu backend and on "native", and a norm-wise relative error.
 import { tf } from "../../src/engine";
 import { loadNativePack } from "../../src/engine/native";
-import { SeededRng } from "../../src/processes/rng";
+import { SeededRng } from "../../src/util/rng";
 
 const pack = loadNativePack();
 

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ratioWithError, summarizeRows, pairedDifference, verdict, concatRows } from "../../src/eval/row-scores";
-import { SeededRng } from "../../src/processes/rng";
+import { SeededRng } from "../../src/util/rng";
 
 /** m rows with c_i tokens each, per-token values with row difficulty d_i plus noise. */
 function draw(rng: SeededRng, m: number, difficulty: Float64Array, shift: number) {

@@ -5,7 +5,7 @@ import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { initEngine } from "../../src/engine";
 import { tf } from "../../src/engine/tf";
-import { SeededRng } from "../../src/processes/rng";
+import { SeededRng } from "../../src/util/rng";
 import { makeHybridChainConfig } from "../../src/hybrid/config";
 import { ChainedSchedule } from "../../src/hybrid/time";
 import { rowsBySegment, sampleChain, selectRows } from "../../src/hybrid/forward";

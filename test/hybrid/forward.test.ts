@@ -3,7 +3,7 @@
 // embeddings (mask row included), the rounding accuracy falling with ᾱ_b, D2's mask rate on x_b, padding.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { SeededRng } from "../../src/processes/rng";
+import { SeededRng } from "../../src/util/rng";
 import { makeHybridChainConfig } from "../../src/hybrid/config";
 import { ChainedSchedule } from "../../src/hybrid/time";
 import { embeddingTable, noisyEmbeddings } from "../../src/hybrid/embeddings";

@@ -5,7 +5,7 @@ import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { initEngine } from "../../src/engine";
 import { tf } from "../../src/engine/tf";
-import { SeededRng } from "../../src/processes/rng";
+import { SeededRng } from "../../src/util/rng";
 import { Schedule } from "../../src/schedules/schedule";
 import { gaussianProcessTable } from "../../src/schedules/diffusion-lm";
 import { mdlmLoss } from "../../src/losses/mdlm";

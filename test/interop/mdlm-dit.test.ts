@@ -21,7 +21,7 @@ import {
 } from "../../src/models/mdlm-dit";
 import { ditForward } from "../../src/models/transformer";
 import type { Params } from "../../src/models/params";
-import { SeededRng } from "../../src/processes/rng";
+import { SeededRng } from "../../src/util/rng";
 
 before(async () => {
   await initEngine();

@@ -4,7 +4,7 @@ import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { initEngine } from "../../src/engine";
 import { tf } from "../../src/engine/tf";
-import { SeededRng } from "../../src/processes/rng";
+import { SeededRng } from "../../src/util/rng";
 import { GiddSchedule, giddMarginal } from "../../src/schedules/gidd";
 import { giddElbo, giddElboWeight, giddPlusWeight, giddTokenMean, GiddZType } from "../../src/losses/gidd";
 

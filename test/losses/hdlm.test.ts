@@ -4,7 +4,8 @@ import { initEngine, tf } from "../../src/engine";
 import { HierarchicalSchedule, LogLinearSchedule, WEIGHT_CLIP_PRESETS, empiricalWeights } from "../../src/schedules";
 import { hdlmLoss, mdlmLoss } from "../../src/losses";
 import { hdlmTokenElbo, ToyElboProblem } from "../../src/checks";
-import { SeededRng, makeClusterLayout, sampleHdlmForward, sampleMdlmForward } from "../../src/processes";
+import { makeClusterLayout, sampleHdlmForward, sampleMdlmForward } from "../../src/processes";
+import { SeededRng } from "../../src/util/rng";
 import { toy2, toy3, randomLogits } from "./helpers";
 
 const V = 6;

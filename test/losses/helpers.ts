@@ -1,5 +1,6 @@
 // Shared fixtures for the loss and sampler tests: toy cluster layouts and seeded random logits.
-import { SeededRng, makeClusterLayout } from "../../src/processes";
+import { makeClusterLayout } from "../../src/processes";
+import { SeededRng } from "../../src/util/rng";
 
 export const toy2 = makeClusterLayout([0, 0, 0, 1, 1, 1]); // V = 6, n = 2
 export const toy3 = makeClusterLayout([0, 1, 2, 0, 1, 2]); // V = 6, n = 3

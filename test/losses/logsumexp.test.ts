@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { initEngine, tf } from "../../src/engine";
 import { logSumExpRows, segmentLogSumExp } from "../../src/losses";
 import { createClusterMap } from "../../src/vocab/cluster-map";
-import { SeededRng } from "../../src/processes/rng";
+import { SeededRng } from "../../src/util/rng";
 
 before(async () => {
   await initEngine();

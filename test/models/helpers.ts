@@ -2,7 +2,7 @@
 // hide bugs) and max-abs differences of arrays.
 import { tf } from "../../src/engine";
 import { Params } from "../../src/models";
-import { SeededRng } from "../../src/processes/rng";
+import { SeededRng } from "../../src/util/rng";
 
 /** Overwrites every parameter with N(0, std^2) draws from `seed` (LayerNorm weights get 1 + noise). */
 export function perturb(params: Params, seed: number, std = 0.2): void {

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { initEngine, tf, setExplicitTranspose } from "../../src/engine";
 import { modelConfig, initParams, ditForward, arForward, initDiffusionEmbedding, countParams, disposeParams, rotaryTables, applyRotary, attentionBias, attention, geluTanh, geluTanhAutodiff, Params, ModelConfig } from "../../src/models";
 import { perturb, maxAbsDiff } from "./helpers";
-import { SeededRng } from "../../src/processes/rng";
+import { SeededRng } from "../../src/util/rng";
 
 before(async () => {
   await initEngine();

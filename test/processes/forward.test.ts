@@ -1,11 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { HierarchicalSchedule, LogLinearSchedule } from "../../src/schedules";
-import {
-  SeededRng, makeClusterLayout, checkClusterLayout, clusterDistribution, referenceClusterDistribution, hdlmMarginal, mdlmMarginal,
-  sampleHdlmForward, sampleMdlmForward, hdlmGeneratorShape, integrateForwardRK4, hdlmTransitionExpm, matrixRow, scaleMatrix,
-  reverseRates, hdlmGenerator, expm,
-} from "../../src/processes";
+import { makeClusterLayout, checkClusterLayout, clusterDistribution, referenceClusterDistribution, hdlmMarginal, mdlmMarginal, sampleHdlmForward, sampleMdlmForward, hdlmGeneratorShape, integrateForwardRK4, hdlmTransitionExpm, matrixRow, scaleMatrix, reverseRates, hdlmGenerator, expm } from "../../src/processes";
+import { SeededRng } from "../../src/util/rng";
 import { initEngine, tf } from "../../src/engine";
 
 const toy2 = makeClusterLayout([0, 0, 0, 1, 1, 1]); // V = 6, n = 2

@@ -5,7 +5,7 @@ import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { initEngine } from "../../src/engine";
 import { tf } from "../../src/engine/tf";
-import { SeededRng } from "../../src/processes/rng";
+import { SeededRng } from "../../src/util/rng";
 import { maskedMeanLogLikelihood, r2ftLoss, r2ftLossValue, r2ftObjective } from "../../src/r2ft/loss";
 import { buildR2ftBatch } from "../../src/r2ft/negatives";
 import { checkR2ftLossOptions } from "../../src/r2ft/config";

@@ -3,7 +3,7 @@
 // their ranges; clipping at the sequence end; batches; seeding; bad input named in one line.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { SeededRng } from "../../src/processes/rng";
+import { SeededRng } from "../../src/util/rng";
 import { buildR2ftNegative, buildR2ftBatch } from "../../src/r2ft/negatives";
 import { checkR2ftNegativeOptions } from "../../src/r2ft/config";
 

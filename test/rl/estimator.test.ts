@@ -1,7 +1,7 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { initEngine, tf } from "../../src/engine";
-import { SeededRng } from "../../src/processes";
+import { SeededRng } from "../../src/util/rng";
 import { estimatorInput, estimatorMask, innerMaskSeeds, oneStepLogProbs, PROMPT_MASK_RATE } from "../../src/rl";
 import type { Denoiser } from "../../src/samplers/sampler";
 

@@ -1,7 +1,7 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { initEngine, tf } from "../../src/engine";
-import { SeededRng } from "../../src/processes";
+import { SeededRng } from "../../src/util/rng";
 import { groupAdvantages, grpoLoss, grpoStats, k3Kl, k3KlValue, completionMask } from "../../src/rl";
 
 before(async () => {

@@ -2,7 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { initEngine, tf } from "../../src/engine";
 import { HierarchicalSchedule } from "../../src/schedules";
-import { SeededRng, hdlmMarginal, hdlmTransitionExpm } from "../../src/processes";
+import { hdlmMarginal, hdlmTransitionExpm } from "../../src/processes";
+import { SeededRng } from "../../src/util/rng";
 import { hdlmStepProbabilities, hdlmPosteriorGivenX, hdlmModelPosterior, hdlmReverseProbs, mdlmDdpmProbs } from "../../src/samplers";
 import { toy2, toy3, randomTable } from "../losses/helpers";
 

@@ -4,7 +4,7 @@ import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { initEngine } from "../../src/engine";
 import { tf } from "../../src/engine/tf";
-import { SeededRng } from "../../src/processes/rng";
+import { SeededRng } from "../../src/util/rng";
 import { seddLogLinear } from "../../src/schedules/sedd";
 import { seddNumStates } from "../../src/losses/sedd";
 import { seddAnalyticProbs, seddDenoiseProbs, seddEulerProbs, seddSample } from "../../src/samplers/sedd";

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { LogLinearSchedule, maskedWeight, TimeSampler } from "../../src/schedules";
-import { SeededRng } from "../../src/processes";
+import { SeededRng } from "../../src/util/rng";
 
 const close = (a: number, b: number, tol: number, what: string) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
 

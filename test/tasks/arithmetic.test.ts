@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { SeededRng } from "../../src/processes";
+import { SeededRng } from "../../src/util/rng";
 import { arithmeticTask, arithmeticValue, generateArithmetic, parseArithmeticAnswer, fullText, CharVocab } from "../../src/tasks";
 
 test("generated problems: operands in [0, 99], all three ops, deterministic under a seed", () => {

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { SeededRng } from "../../src/processes";
+import { SeededRng } from "../../src/util/rng";
 import { checkCountdown, countdownPrompt, countdownTask, generateCountdown, parseCountdownAnswer, fullText } from "../../src/tasks";
 
 test("(3+5)*2 with numbers {2, 3, 5} and target 16 is correct", () => {

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { SeededRng } from "../../src/processes";
+import { SeededRng } from "../../src/util/rng";
 import { CharVocab, TASK_CHARS, arithmeticTask, countdownTask, checkCountdown, evaluateExpression, generateCountdown, parseArithmeticAnswer, parseCountdownAnswer, fullText } from "../../src/tasks";
 
 test("random per-step guesses never make a parser, checker or the evaluator throw", () => {

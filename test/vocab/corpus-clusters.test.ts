@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { corpusClusters, clusterCacheKey, tokenFingerprint } from "../../src/vocab/corpus-clusters";
-import { SeededRng } from "../../src/processes/rng";
+import { SeededRng } from "../../src/util/rng";
 
 function tmp(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), "hdlm-clusters-"));

@@ -17,7 +17,7 @@ import {
   saveClusterMap,
   loadClusterMap,
 } from "../../src/vocab";
-import { SeededRng } from "../../src/processes/rng";
+import { SeededRng } from "../../src/util/rng";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hdlm-emb-"));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));

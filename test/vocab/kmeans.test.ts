@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { kmeansClusters, createClusterMap, clusterSizes } from "../../src/vocab";
-import { SeededRng } from "../../src/processes/rng";
+import { SeededRng } from "../../src/util/rng";
 
 /** `perBlob` points around each of `blobs` well separated centres (spread 10, noise 0.3). */
 function blobs(blobs: number, perBlob: number, dim: number, seed: number): { X: Float32Array; label: Int32Array } {

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { jacobiEigen, symmetricTruncatedSvd, type CsrMatrix } from "../../src/vocab";
-import { SeededRng } from "../../src/processes/rng";
+import { SeededRng } from "../../src/util/rng";
 
 function denseToCsr(A: Float64Array, m: number): CsrMatrix {
   const rowPtr = new Int32Array(m + 1);
