@@ -2,7 +2,8 @@
 // real `hdlm` CLI as child processes.
 //   bad inputs  every case of test/fixtures/bad (configs, cluster maps, checkpoints, token caches, data files,
 //               notebooks): non-zero exit, one error line naming the file or field, no stack trace, nothing changed
-//   disk faults full disk and read-only run folder during checkpointing (tmpfs when mountable, and a write stub):
+//   disk faults full disk and read-only run folder during checkpointing (tmpfs when mountable, and a write stub;
+//               smoke: the stub only where tmpfs cannot be mounted):
 //               one line naming checkpoint.bin, previous checkpoint intact, no half-written file, --resume matches
 //   kill/resume kill -9 at 10 seeded random steps (smoke: 3) per objective, --resume each time, final params and
 //               metrics bit for bit equal to an uninterrupted run
@@ -15,7 +16,7 @@ import { runBadInputs, BAD_CASES } from "../test/reliability/bad-inputs";
 import { runDiskFaults } from "../test/reliability/disk-faults";
 import { runKillResume } from "../test/reliability/kill-resume";
 import { runSoak } from "../test/reliability/soak";
-import { REPO } from "../test/reliability/harness";
+import { REPO, cliKind } from "../test/reliability/harness";
 
 const OBJECTIVES: Record<string, unknown>[] = [{ kind: "ar" }, { kind: "mdlm" }, { kind: "hdlm", numClusters: 4 }, { kind: "gidd" }];
 
@@ -31,13 +32,15 @@ async function main(): Promise<number> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "hdlm-reliability-"));
   const t0 = Date.now();
   const report: Record<string, unknown> = { smoke, date: new Date().toISOString(), node: process.version, cpus: os.cpus().length };
+  report.cli = cliKind();
   let failed = 0;
   const say = (s: string): void => void process.stdout.write(s + "\n");
   const mark = (ok: boolean, skipped: string | null = null): string => (skipped !== null ? "SKIP" : ok ? "ok  " : "FAIL");
   try {
     if (only === null || only === "bad") {
       say(`== bad inputs (${BAD_CASES.length} cases from test/fixtures/bad) ==`);
-      const rs = await runBadInputs(path.join(root, "bad"), 2, (r) => {
+      say(`cli: ${report.cli}`);
+      const rs = await runBadInputs(path.join(root, "bad"), 3, (r) => {
         say(`${mark(r.ok, r.skipped)} ${r.kind.padEnd(11)} ${r.id} (${(r.ms / 1000).toFixed(1)}s)${r.skipped ? `: ${r.skipped}` : ""}\n       ${r.line}`);
         for (const p of r.problems) say(`       ! ${p}`);
       });
@@ -52,7 +55,7 @@ async function main(): Promise<number> {
       const rs = await runDiskFaults(path.join(root, "disk"), (r) => {
         say(`${mark(r.ok, r.skipped)} ${r.id}${r.skipped ? `: ${r.skipped}` : `: kept the step-${r.keptStep} checkpoint, --resume matched`}\n       ${r.line}`);
         for (const p of r.problems) say(`       ! ${p}`);
-      });
+      }, { stubs: !smoke });
       failed += rs.filter((r) => !r.ok).length;
       report.diskFaults = rs;
     }
@@ -62,7 +65,7 @@ async function main(): Promise<number> {
       for (const [i, objective] of (smoke ? [{ kind: "mdlm" }] : OBJECTIVES).entries()) {
         const r = await runKillResume(path.join(root, `kill-${i}`), { kills: smoke ? 3 : 10, steps: smoke ? 40 : 100, seed: 14 + i, objective });
         runs.push(r);
-        say(`${mark(r.ok)} ${r.objective}: ${r.kills.length} kills at steps ${r.kills.map((k) => `${k.reached} (from ${k.resumedFrom})`).join(", ")} of ${r.steps}; final params and metrics ${r.ok ? "bit-for-bit equal" : "DIFFER"} (${(r.ms / 1000).toFixed(1)}s, ${r.leftoverTemps} temp files left by kills)`);
+        say(`${mark(r.ok)} ${r.objective}: ${r.kills.length} kills at steps ${r.kills.map((k) => `${k.reached} (from ${k.resumedFrom})`).join(", ")} of ${r.steps}; final params and metrics ${r.ok ? "bit-for-bit equal" : "DIFFER"} (${(r.ms / 1000).toFixed(1)}s, ${r.leftoverTemps} temporary files left)`);
         for (const p of r.problems) say(`       ! ${p}`);
         if (!r.ok) failed++;
       }

@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import { createHash } from "crypto";
 import { tf } from "../engine/tf";
-import { writeFileAtomic } from "../util/fs";
+import { removeStaleTemps, writeFileAtomic } from "../util/fs";
 
 const MAGIC = Buffer.from("HDLMCKPT", "ascii");
 const VERSION = 1;
@@ -43,6 +43,8 @@ export function writeCheckpoint(file: string, tensors: Record<string, tf.Tensor>
   fixed.writeUInt32LE(header.length, 4);
   const body = Buffer.concat([MAGIC, fixed, header, ...chunks]);
   const digest = createHash("sha256").update(body).digest();
+  // A run killed inside an earlier write left its temporary file here; the checkpoint itself was never torn.
+  removeStaleTemps(file);
   writeFileAtomic(file, [body, digest], { createDir: true, fsync: true });
 }
 

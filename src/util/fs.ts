@@ -61,3 +61,41 @@ function namedWriteError(file: string, err: unknown): unknown {
   e.code = code;
   return e;
 }
+
+/**
+ * Removes the temporary files {@link writeFileAtomic} left beside `file` when a process was killed mid-write
+ * (`.<name>.tmp-<pid>-<time>` whose pid is no longer running); returns how many were removed. Errors are ignored
+ * (a read-only folder keeps them; they are never read).
+ */
+export function removeStaleTemps(file: string): number {
+  const dir = path.dirname(file);
+  const prefix = `.${path.basename(file)}.tmp-`;
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length).split("-")[0]);
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || processAlive(pid)) continue;
+    try {
+      fs.unlinkSync(path.join(dir, name));
+      removed++;
+    } catch {
+      // gone already, or the folder is read-only
+    }
+  }
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

@@ -1,6 +1,7 @@
 // kill -9 at seeded random steps, `--resume` each time, then the final parameters and metrics.jsonl must equal an
 // uninterrupted run's bit for bit. A kill lands when metrics.jsonl shows the drawn step (after a resumed run has
-// rewritten the file), so kills fall anywhere: mid-step, mid-validation or mid-checkpoint.
+// rewritten the file), so kills fall anywhere: mid-step, mid-validation or mid-checkpoint. No temporary file may be
+// left at the end (the trainer's next checkpoint removes those of killed writers).
 import * as fs from "fs";
 import * as path from "path";
 import { compareRuns, hdlm, hdlmArgv, leftoverTemps, runChild, sleep, tinyRaw, writeConfig } from "./harness";
@@ -13,7 +14,7 @@ export interface KillResumeResult {
   /** The drawn kill steps, and per kill the step metrics.jsonl had reached and the checkpoint it resumed from. */
   planned: number[];
   kills: { at: number; reached: number; resumedFrom: number }[];
-  /** Temporary files a kill left inside a checkpoint write (the checkpoint itself is never torn). */
+  /** Temporary files left in the run folder at the end (a kill inside a checkpoint write leaves one; the next checkpoint removes it). */
   leftoverTemps: number;
   problems: string[];
   ms: number;
@@ -104,6 +105,8 @@ export async function runKillResume(work: string, options: { kills: number; step
   const full = await hdlm(["train", "--config", writeConfig(path.join(work, "full.json"), raw(fullRun))]);
   if (full.code !== 0) problems.push(`the uninterrupted run failed: ${full.stderr.trim().split("\n").pop()}`);
   if (problems.length === 0) problems.push(...(await compareRuns(killedRun, fullRun)));
+  const temps = leftoverTemps(killedRun);
+  if (temps.length > 0) problems.push(`temporary files left in the run folder: ${temps.map((t) => path.basename(t)).join(", ")}`);
   return {
     ok: problems.length === 0,
     objective: String(objective.kind),

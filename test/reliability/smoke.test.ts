@@ -54,3 +54,25 @@ test("the one-line check itself rejects a stack trace, two error lines, exit 0 a
   assert.ok(checkOneLineError({ ...base, code: 0, stderr: "hdlm: a\n" }, ["a"]).problems.includes("exit status 0"));
   assert.ok(checkOneLineError({ ...base, code: 1, stderr: "hdlm: ENOSPC: no space left on device, write\n" }, ["checkpoint.bin"]).problems.some((p) => /lacks checkpoint\.bin/.test(p)));
 });
+
+test("a checkpoint write removes the temporary files of killed writers (dead pid), never a live writer's", async () => {
+  const { spawn, spawnSync } = await import("child_process");
+  const { writeCheckpoint, readCheckpoint } = await import("../../src/train/checkpoint");
+  const { tf } = await import("../../src/engine/tf");
+  const dir = path.join(root, "stale");
+  fs.mkdirSync(dir, { recursive: true });
+  const dead = spawnSync(process.execPath, ["-e", "0"]).pid;
+  const live = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"]);
+  try {
+    const deadTmp = path.join(dir, `.checkpoint.bin.tmp-${dead}-1`);
+    const liveTmp = path.join(dir, `.checkpoint.bin.tmp-${live.pid}-1`);
+    fs.writeFileSync(deadTmp, "half a checkpoint");
+    fs.writeFileSync(liveTmp, "a checkpoint being written");
+    writeCheckpoint(path.join(dir, "checkpoint.bin"), { w: tf.tensor1d([1, 2, 3]) }, { step: 1 });
+    assert.equal(fs.existsSync(deadTmp), false);
+    assert.equal(fs.existsSync(liveTmp), true);
+    assert.equal(readCheckpoint(path.join(dir, "checkpoint.bin")).meta.step, 1);
+  } finally {
+    live.kill("SIGKILL");
+  }
+});
