@@ -5,7 +5,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { tf, setExplicitTranspose } from "../src/engine";
-import { resolveConfig, Trainer, TokenData, Batch, TrainPresetName } from "../src/train";
+import { resolveConfig, Trainer, TokenData, TrainPresetName } from "../src/train";
+import type { TokenBatch } from "../src/data";
 import { createClusterMap } from "../src/vocab/cluster-map";
 import { saveClusterMap } from "../src/vocab/cluster-map-io";
 import { SeededRng } from "../src/util/rng";
@@ -52,7 +53,7 @@ export function syntheticTokens(vocab: number, seed = 7, length = 1 << 16): Toke
     vocabSize: vocab,
     describe: `synthetic Zipf tokens (V ${vocab}, ${length} tokens)`,
     trainTokens: () => stream,
-    batch: (split: "train" | "val", index: number, batchSize: number, seqLen: number, seed2: number): Batch => {
+    batch: (split: "train" | "val", index: number, batchSize: number, seqLen: number, seed2: number): TokenBatch => {
       const r = new SeededRng((seed2 * 1000003 + index * 2 + (split === "val" ? 1 : 0)) >>> 0);
       const tokens = new Int32Array(batchSize * seqLen);
       for (let b = 0; b < batchSize; b++) {

@@ -3,7 +3,8 @@
 import { tf } from "../engine/tf";
 import { loadRun, sampleRun, LoadedRun, RunVocab } from "../train/load-run";
 import { causalCrossEntropy } from "../losses/causal";
-import { validationPpl, EvalBatch } from "../eval/valid-ppl";
+import { validationPpl } from "../eval/valid-ppl";
+import type { TokenBatch } from "../data/sequences";
 import { arScorer, generativePpl } from "../eval/gen-ppl";
 import { unigramEntropy } from "../eval/entropy";
 import * as fs from "fs";
@@ -66,8 +67,8 @@ export function parseEvalArgs(args: string[]): EvalArgs {
 }
 
 /** At most `maxBatches` (0 = all) batches of a data batch generator, as eval batches. */
-export function takeBatches(batches: Iterable<EvalBatch>, maxBatches = 0): EvalBatch[] {
-  const out: EvalBatch[] = [];
+export function takeBatches(batches: Iterable<TokenBatch>, maxBatches = 0): TokenBatch[] {
+  const out: TokenBatch[] = [];
   for (const b of batches) {
     if (maxBatches > 0 && out.length >= maxBatches) break;
     out.push(b);
@@ -79,7 +80,7 @@ export function takeBatches(batches: Iterable<EvalBatch>, maxBatches = 0): EvalB
  * WikiText-2 `split` (detokenized articles, GPT-2 BPE, packed with EOS between articles: src/data `openWikiText`) in
  * the run's vocabulary, as batches of `batchSize` rows of `seqLen` tokens.
  */
-export async function wikiTextBatches(split: "valid" | "test", vocab: RunVocab, seqLen: number, batchSize: number, maxBatches = 0): Promise<EvalBatch[]> {
+export async function wikiTextBatches(split: "valid" | "test", vocab: RunVocab, seqLen: number, batchSize: number, maxBatches = 0): Promise<TokenBatch[]> {
   const corpus = await openWikiText({ split, seqLen, onProgress: null, ...(vocab.compactVocab !== null ? { vocab: vocab.compactVocab } : {}) });
   return takeBatches(corpus.validation(batchSize), maxBatches);
 }
@@ -88,7 +89,7 @@ export async function wikiTextBatches(split: "valid" | "test", vocab: RunVocab, 
  * Every document of `source` (a file or folder in any format the readers take) in the run's vocabulary, as
  * consecutive seqLen windows (every token once), with the share of tokens that are the unknown id.
  */
-export async function dataBatches(source: string, vocab: RunVocab, seqLen: number, batchSize: number, maxBatches = 0): Promise<{ batches: EvalBatch[]; documents: number; unkFraction: number }> {
+export async function dataBatches(source: string, vocab: RunVocab, seqLen: number, batchSize: number, maxBatches = 0): Promise<{ batches: TokenBatch[]; documents: number; unkFraction: number }> {
   if (!fs.existsSync(source)) throw new Error(`--data ${source}: no such file or folder`);
   const corpus = await openCorpus({
     paths: [source],
@@ -111,7 +112,7 @@ export async function dataBatches(source: string, vocab: RunVocab, seqLen: numbe
 }
 
 /** PPL of `batches`: the objective's ELBO bound (diffusion) or the exact causal NLL (ar), with a description. */
-function scoreBatches(run: LoadedRun, batches: EvalBatch[], args: EvalArgs): { ppl: number; describe: string } {
+function scoreBatches(run: LoadedRun, batches: TokenBatch[], args: EvalArgs): { ppl: number; describe: string } {
   if (run.modelKind === "ar") {
     let nll = 0, tokens = 0;
     for (const b of batches) {

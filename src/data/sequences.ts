@@ -2,10 +2,13 @@
 // (HDLM §7.1, no packing) and packed chunks with an end-of-text separator (MDLM `wrap`), batched [B, L].
 import { SeededRng } from "../util/rng";
 
-/** A batch of B sequences of length L, row-major: `tokens[b*L + i]`; `mask` is 1 on real tokens, 0 on padding. */
+/**
+ * A batch of B sequences of length L, row-major: `tokens[b*L + i]`; `mask` is 1 on real tokens, 0 on padding. The one
+ * batch type of the library: data yields it, the trainer trains on it and evaluation scores it.
+ */
 export interface TokenBatch {
   tokens: Int32Array;
-  mask: Int32Array;
+  mask: Int32Array | Float32Array;
   batchSize: number;
   seqLen: number;
 }

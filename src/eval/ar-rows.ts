@@ -2,7 +2,7 @@
 // of every row. Positions 1..L-1 get the causal model's exact NLL given the row's prefix; position 0 has no prefix
 // in the row, so it is scored by the unigram model (the same for every row; stated beside every AR row).
 import { tf } from "../engine/tf";
-import type { EvalBatch } from "./valid-ppl";
+import type { TokenBatch } from "../data/sequences";
 import type { RowScores } from "./row-scores";
 import type { UnigramModel } from "./unigram";
 
@@ -10,7 +10,7 @@ import type { UnigramModel } from "./unigram";
 export type CausalLogits = (tokens: tf.Tensor2D, mask: tf.Tensor2D) => tf.Tensor3D;
 
 /** Per-row NLL (nats) of `batches`: the AR model at positions >= 1, `unigram` at position 0. */
-export function arRows(logits: CausalLogits, batches: Iterable<EvalBatch>, unigram: UnigramModel): RowScores {
+export function arRows(logits: CausalLogits, batches: Iterable<TokenBatch>, unigram: UnigramModel): RowScores {
   const nats: number[] = [];
   const tokens: number[] = [];
   for (const b of batches) {

@@ -1,6 +1,6 @@
 // The unigram baseline every comparison table carries (issue 8): token frequencies of the training split
 // (add-alpha smoothed), scored on exactly the tokens the other models are scored on.
-import type { EvalBatch } from "./valid-ppl";
+import type { TokenBatch } from "../data/sequences";
 import type { RowScores } from "./row-scores";
 
 /** A unigram language model over ids 0..V-1. */
@@ -40,7 +40,7 @@ export class UnigramModel {
   }
 
   /** Per-row NLL (nats) of every non-padding token of `batches`. */
-  rows(batches: Iterable<EvalBatch>): RowScores {
+  rows(batches: Iterable<TokenBatch>): RowScores {
     const nats: number[] = [];
     const tokens: number[] = [];
     for (const b of batches) {

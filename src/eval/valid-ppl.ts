@@ -6,18 +6,11 @@ import { SeededRng } from "../util/rng";
 import { TimeSampler } from "../schedules/time-sampler";
 import { RowScores, concatRows, summarizeRows } from "./row-scores";
 import type { ElboScorer } from "../methods/types";
+import type { TokenBatch } from "../data/sequences";
 
 /** The model under evaluation: noisy ids [B, L], times [B], padding mask [B, L] -> logits [B, L, W]. */
 export type EvalModel = (z: tf.Tensor2D, t: tf.Tensor1D, padMask: tf.Tensor2D) => tf.Tensor3D;
 
-/** A batch of clean sequences (src/data's TokenBatch and src/train's Batch both fit). */
-export interface EvalBatch {
-  tokens: Int32Array;
-  /** 1 on real tokens, 0 on padding. */
-  mask: ArrayLike<number>;
-  batchSize: number;
-  seqLen: number;
-}
 
 /** Options of {@link validationPpl}. */
 export interface ValidPplOptions {
@@ -67,7 +60,7 @@ const STRATIFIED_EPS = 1e-4;
  * ELBO; PPL = exp(mean ELBO per token). Works for any objective given as an {@link ElboScorer}. The per-sequence
  * sums (`rows`) give the standard error and paired differences between models scored with the same seed.
  */
-export function validationPpl(model: EvalModel, scorer: ElboScorer, batches: Iterable<EvalBatch>, options: ValidPplOptions = {}): ValidPplResult {
+export function validationPpl(model: EvalModel, scorer: ElboScorer, batches: Iterable<TokenBatch>, options: ValidPplOptions = {}): ValidPplResult {
   const estimator = options.estimator ?? "monte-carlo";
   if (estimator !== "monte-carlo" && estimator !== "quadrature" && estimator !== "stratified") {
     throw new RangeError(`estimator must be 'monte-carlo', 'stratified' or 'quadrature', got '${estimator}'`);

@@ -6,7 +6,7 @@ export { initParams, initDiffusionEmbedding, countParams, disposeParams, param }
 export type { Params } from "./params";
 export { ditForward, arForward, block } from "./transformer";
 export type { DiTOutput } from "./transformer";
-export { layerNorm, modulate, geluTanh, geluTanhAutodiff, silu, dense, timestepEmbedding, rotaryTables, applyRotary, attentionBias, attention } from "./layers";
+export { layerNorm, modulate, gatedResidual, silu, dense, timestepEmbedding, rotaryTables, attention } from "./layers";
 export type { AttentionMask } from "./layers";
 export { mdlmDitForward, mdlmSubs, mdlmSigma, mdlmDitDenoiser, mdlmDitEvalModel, mdlmDitLayout, initMdlmDitParams, checkMdlmDitParams, checkMdlmDitConfig, toHdlmDitParams, fromHdlmDitParams, mdlmToModelConfig } from "./mdlm-dit";
 export type { MdlmDitConfig, MdlmConditioning } from "./mdlm-dit";

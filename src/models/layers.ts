@@ -5,7 +5,6 @@ import { linear } from "../engine/matmul";
 import {
   fusedNativeActive,
   layerNorm as fusedLayerNorm,
-  geluTanh as fusedGeluTanh,
   linearBias as fusedLinearBias,
   attention as fusedAttention,
   modulate as fusedModulate,
@@ -13,13 +12,11 @@ import {
 } from "../engine/native/fused";
 
 /**
- * LayerNorm over the last axis without bias: `(x - mean) / sqrt(var + eps) * weight`.
- * On the native backend this is the fused kernel of src/engine/native/fused.ts (one pass, analytic gradient).
+ * LayerNorm over the last axis without bias: `(x - mean) / sqrt(var + eps) * weight` (the op of
+ * src/engine/native/fused.ts: one fused pass with an analytic gradient on native, tfjs ops elsewhere).
  */
 export function layerNorm(x: tf.Tensor3D, weight: tf.Tensor1D, eps = 1e-5): tf.Tensor3D {
-  if (fusedNativeActive() && x.dtype === "float32") return fusedLayerNorm(x, weight, tf.zeros(weight.shape), eps) as tf.Tensor3D;
-  const { mean, variance } = tf.moments(x, -1, true);
-  return tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps))), weight) as tf.Tensor3D;
+  return fusedLayerNorm(x, weight, tf.zeros(weight.shape), eps) as tf.Tensor3D;
 }
 
 /** Whether `v` holds one d-vector per sequence of x (B, T, d): shape (B, 1, d). */
@@ -43,40 +40,6 @@ export function modulate(x: tf.Tensor3D, shift: tf.Tensor3D, scale: tf.Tensor3D)
 export function gatedResidual(x: tf.Tensor3D, h: tf.Tensor3D, gate: tf.Tensor3D): tf.Tensor3D {
   if (fusedNativeActive() && x.dtype === "float32" && perSequence(x, gate) && h.shape.join() === x.shape.join()) return fusedGatedResidual(x, h, gate);
   return tf.add(x, tf.mul(h, gate)) as tf.Tensor3D;
-}
-
-const GELU_K = Math.sqrt(2 / Math.PI);
-
-/** tanh-GELU by plain autodiff (reference for tests; keeps every intermediate for the backward pass). */
-export function geluTanhAutodiff<T extends tf.Tensor>(x: T): T {
-  const inner = tf.mul(GELU_K, tf.add(x, tf.mul(0.044715, tf.mul(x, tf.mul(x, x)))));
-  return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner))) as T;
-}
-
-const geluTanhCustom = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
-  save([x]);
-  return {
-    value: geluTanhAutodiff(x),
-    // d/dx 0.5x(1 + tanh u) = 0.5(1 + tanh u) + 0.5x(1 − tanh² u)·k(1 + 3·0.044715x²), u = k(x + 0.044715x³).
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [s] = saved;
-      const x2 = tf.mul(s, s);
-      const th = tf.tanh(tf.mul(GELU_K, tf.mul(s, tf.add(1, tf.mul(0.044715, x2)))));
-      const dinner = tf.mul(GELU_K, tf.add(1, tf.mul(3 * 0.044715, x2)));
-      const d = tf.add(tf.mul(0.5, tf.add(1, th)), tf.mul(tf.mul(0.5, s), tf.mul(tf.sub(1, tf.square(th)), dinner)));
-      return [tf.mul(dy, d)];
-    },
-  };
-}) as unknown as Parameters<typeof tf.customGrad>[0]);
-
-/**
- * tanh approximation of GELU (PyTorch `approximate="tanh"`), `0.5x(1 + tanh(√(2/π)(x + 0.044715x³)))`, with an
- * analytic gradient that saves only x (autodiff would keep eight (N, 4d) intermediates per MLP for the backward pass).
- * On the native backend: the fused C++ kernel and its gradient.
- */
-export function geluTanh<T extends tf.Tensor>(x: T): T {
-  if (fusedNativeActive() && x.dtype === "float32") return fusedGeluTanh(x) as T;
-  return geluTanhCustom(x) as T;
 }
 
 /** SiLU `x * sigmoid(x)`. */
@@ -127,32 +90,6 @@ export function rotaryTables(T: number, hd: number, base = 10000): { cos: tf.Ten
   return { cos: tf.tensor2d(v.cos.slice(), [T, hd]), sin: tf.tensor2d(v.sin.slice(), [T, hd]) };
 }
 
-/** Rotary embedding (GPT-NeoX "rotate half" form, as flash-attn's non-interleaved rotary): x (N, T, hd). */
-export function applyRotary(x: tf.Tensor3D, cos: tf.Tensor2D, sin: tf.Tensor2D): tf.Tensor3D {
-  const hd = x.shape[2];
-  const [x1, x2] = tf.split(x, [hd / 2, hd / 2], 2);
-  const rotated = tf.concat([tf.neg(x2), x1], 2); // (N, T, hd)
-  return tf.add(tf.mul(x, cos), tf.mul(rotated, sin)) as tf.Tensor3D;
-}
-
-/**
- * Additive attention bias (B, 1, T, T) or broadcastable: 0 where a query may attend a key, -1e9 where not.
- * `keyMask` (B, T): 1 for real tokens, 0 for padding (padded keys are never attended). `causal`: key <= query.
- */
-export function attentionBias(B: number, T: number, keyMask: tf.Tensor2D | null, causal: boolean): tf.Tensor4D | null {
-  let bias: tf.Tensor4D | null = null;
-  if (keyMask !== null) {
-    bias = tf.reshape(tf.mul(tf.sub(1, tf.cast(keyMask, "float32")), -1e9), [B, 1, 1, T]) as tf.Tensor4D;
-  }
-  if (causal) {
-    const c = new Float32Array(T * T);
-    for (let q = 0; q < T; q++) for (let k = q + 1; k < T; k++) c[q * T + k] = -1e9;
-    const cb = tf.tensor4d(c, [1, 1, T, T]);
-    bias = bias === null ? cb : (tf.add(bias, cb) as tf.Tensor4D);
-  }
-  return bias;
-}
-
 /** Which keys a query may attend: `keyMask` (B, T) 1 real / 0 padding (or null), and `causal` (key <= query). */
 export interface AttentionMask {
   keyMask: tf.Tensor2D | null;
@@ -163,7 +100,8 @@ export interface AttentionMask {
  * Multi-head self-attention with a fused bias-free QKV projection and rotary q, k (hdlm.md §8.1).
  * h (B, T, d) -> (B, T, d); not-attended keys get the additive score bias -1e9 (as {@link attentionBias}).
  * The core is the fused `attention` of src/engine/native/fused.ts: on native one C++ pass reading Q, K, V in place
- * (rotary and masks applied inside, analytic gradient); elsewhere tfjs ops batched over B*H.
+ * (rotary and masks applied inside, analytic gradient); elsewhere tfjs ops batched over B*H (the same file's
+ * `applyRotary` and `attentionBias`).
  */
 export function attention(
   h: tf.Tensor3D,
@@ -177,3 +115,4 @@ export function attention(
   const merged = fusedAttention(qkv, heads, { rope, keyMask: mask.keyMask, causal: mask.causal }); // (B, T, d)
   return linear(merged, wProj) as tf.Tensor3D; // (B, T, d)
 }
+

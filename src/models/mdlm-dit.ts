@@ -6,7 +6,8 @@
 // whose layer ops it reuses; converters map between the two layouts (see toHdlmDitParams).
 import { tf } from "../engine/tf";
 import { SeededRng } from "../util/rng";
-import { layerNorm, modulate, geluTanh, silu, timestepEmbedding } from "./layers";
+import { layerNorm, modulate, silu, timestepEmbedding } from "./layers";
+import { geluTanh } from "../engine/native/fused";
 import { attention as fusedAttention } from "../engine/native/fused";
 import type { ModelConfig } from "./config";
 import type { Params } from "./params";

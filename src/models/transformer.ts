@@ -3,7 +3,8 @@
 import { tf } from "../engine/tf";
 import { ModelConfig } from "./config";
 import { Params, param } from "./params";
-import { layerNorm, modulate, gatedResidual, geluTanh, silu, dense, timestepEmbedding, rotaryTables, attention, AttentionMask } from "./layers";
+import { layerNorm, modulate, gatedResidual, silu, dense, timestepEmbedding, rotaryTables, attention, AttentionMask } from "./layers";
+import { geluTanh } from "../engine/native/fused";
 
 type T1 = tf.Tensor1D;
 type T2 = tf.Tensor2D;

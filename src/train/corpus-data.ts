@@ -10,13 +10,8 @@ import { SeededRng } from "../util/rng";
 import { cropBatch } from "../data/sequences";
 import type { TokenBatch } from "../data/sequences";
 import type { OpenWebTextData } from "./config";
-import type { Batch, TokenData } from "./text-data";
+import type { TokenData } from "./text-data";
 import { streamRng, hash32, STREAM } from "./streams";
-
-/** Converts a data batch (int32 mask) to a trainer batch (float32 mask). */
-export function toTrainerBatch(b: TokenBatch): Batch {
-  return { tokens: b.tokens, mask: Float32Array.from(b.mask), batchSize: b.batchSize, seqLen: b.seqLen };
-}
 
 /** Options of {@link corpusTokenData}. */
 export interface CorpusTokenDataOptions {
@@ -67,15 +62,15 @@ export function corpusTokenData(corpus: Corpus, options: CorpusTokenDataOptions 
       }
       return stream;
     },
-    batch(split, index, batchSize, seqLen, seed): Batch {
+    batch(split, index, batchSize, seqLen, seed): TokenBatch {
       if (!Number.isInteger(index) || index < 0) throw new RangeError(`batch index must be an integer >= 0, got ${index}`);
       if (split === "train") {
         const rng = streamRng(seed, index, STREAM.data);
         const docs = Array.from({ length: batchSize }, () => corpus.documentTokens(trainDocs[rng.int(trainDocs.length)]));
-        return toTrainerBatch(cropBatch(docs, corpus.framing, seqLen, rng));
+        return cropBatch(docs, corpus.framing, seqLen, rng);
       }
       const docs = Array.from({ length: batchSize }, (_, b) => corpus.documentTokens(valDocs[(index * batchSize + b) % valDocs.length]));
-      return toTrainerBatch(cropBatch(docs, corpus.framing, seqLen, new SeededRng(hash32(index, STREAM.eval))));
+      return cropBatch(docs, corpus.framing, seqLen, new SeededRng(hash32(index, STREAM.eval)));
     },
   };
 }

@@ -6,8 +6,8 @@ export { resolveConfig, loadConfig, TRAIN_PRESETS, OBJECTIVE_KINDS } from "./con
 export type { TrainConfig, TrainModelConfig, ObjectiveConfig, ArObjective, MdlmObjective, HdlmObjective, GiddObjective, DataConfig, OpenWebTextData, TrainPresetName } from "./config";
 export { makeObjective } from "./objectives";
 export type { Objective } from "./objectives";
-export type { Batch, TokenData } from "./text-data";
-export { corpusTokenData, toTrainerBatch, openTrainingData } from "./corpus-data";
+export type { TokenData } from "./text-data";
+export { corpusTokenData, openTrainingData } from "./corpus-data";
 export type { CorpusTokenDataOptions, TrainingDataOptions } from "./corpus-data";
 export { writeCheckpoint, readCheckpoint, restoreTensors } from "./checkpoint";
 export { loadRun, runVocabulary, objectiveTools, sampleRun, RunVocab } from "./load-run";

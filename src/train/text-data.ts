@@ -1,14 +1,7 @@
 // What the trainer reads from data: one batch of clean token ids with its padding mask, and the TokenData interface
 // (deterministic batches addressed by index). The OpenWebText implementation over src/data is ./corpus-data.ts.
 import type { CompactVocab } from "../data/compact-vocab";
-
-/** One batch of clean token ids (row-major B x T) and its padding mask (1 = real token). */
-export interface Batch {
-  tokens: Int32Array;
-  mask: Float32Array;
-  batchSize: number;
-  seqLen: number;
-}
+import type { TokenBatch } from "../data/sequences";
 
 /** What the trainer needs from data: a vocabulary size and deterministic batches addressed by index. */
 export interface TokenData {
@@ -20,5 +13,5 @@ export interface TokenData {
   /** The training token stream (cluster maps are built from it). */
   trainTokens(): Int32Array;
   /** Training batch `index` (a pure function of seed and index) or validation batch `index` (fixed windows). */
-  batch(split: "train" | "val", index: number, batchSize: number, seqLen: number, seed: number): Batch;
+  batch(split: "train" | "val", index: number, batchSize: number, seqLen: number, seed: number): TokenBatch;
 }

@@ -10,7 +10,8 @@ import { TrainConfig } from "./config";
 import { AdamW } from "./optimizer";
 import { Objective, makeObjective } from "./objectives";
 import type { BatchTensors } from "../methods/types";
-import { TokenData, Batch } from "./text-data";
+import type { TokenData } from "./text-data";
+import type { TokenBatch } from "../data/sequences";
 import { openTrainingData } from "./corpus-data";
 import { saveCompactVocab } from "../data/compact-vocab";
 import { writeCheckpoint, readCheckpoint, restoreTensors } from "./checkpoint";
@@ -83,7 +84,7 @@ export class Trainer {
     return this.config.runDir;
   }
 
-  private tensors(b: Batch): BatchTensors {
+  private tensors(b: TokenBatch): BatchTensors {
     return { tokens: tf.tensor2d(b.tokens, [b.batchSize, b.seqLen], "int32"), mask: tf.tensor2d(b.mask, [b.batchSize, b.seqLen], "float32") };
   }
 

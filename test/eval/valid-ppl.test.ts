@@ -8,7 +8,8 @@ import { HierarchicalSchedule } from "../../src/schedules/hierarchical";
 import { LogLinearSchedule } from "../../src/schedules/log-linear";
 import { hdlmMarginal, mdlmMarginal } from "../../src/processes/forward";
 import { GiddSchedule, giddMarginal } from "../../src/schedules/gidd";
-import { EvalBatch, EvalModel, validationPpl } from "../../src/eval/valid-ppl";
+import { EvalModel, validationPpl } from "../../src/eval/valid-ppl";
+import type { TokenBatch } from "../../src/data/sequences";
 import { type ElboScorer, hdlmElboScorer, mdlmElboScorer, giddElboScorer } from "../../src/methods";
 import { TOY } from "../samplers/sampler-helpers";
 
@@ -27,7 +28,7 @@ const constModel = (W: number): EvalModel => (z) => {
   return tf.tensor3d(out, [B, L, W]);
 };
 
-function batchOf(B: number): EvalBatch {
+function batchOf(B: number): TokenBatch {
   const tokens = new Int32Array(B * 2);
   for (let b = 0; b < B; b++) tokens.set(X, 2 * b);
   return { tokens, mask: new Int32Array(B * 2).fill(1), batchSize: B, seqLen: 2 };

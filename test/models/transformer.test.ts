@@ -3,7 +3,8 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { initEngine, tf, setExplicitTranspose } from "../../src/engine";
-import { modelConfig, initParams, ditForward, arForward, initDiffusionEmbedding, countParams, disposeParams, rotaryTables, applyRotary, attentionBias, attention, geluTanh, geluTanhAutodiff, Params, ModelConfig } from "../../src/models";
+import { modelConfig, initParams, ditForward, arForward, initDiffusionEmbedding, countParams, disposeParams, rotaryTables, attention, Params, ModelConfig } from "../../src/models";
+import { applyRotary, attentionBias, geluTanh, geluTanhAutodiff } from "../../src/engine/native/fused";
 import { perturb, maxAbsDiff } from "./helpers";
 import { SeededRng } from "../../src/util/rng";
 

@@ -64,13 +64,38 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps =
   return op(x, gamma, beta) as tf.Tensor;
 }
 
-/** GELU with the tanh approximation: `0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))` (PyTorch's approximate="tanh"). */
-export function geluTanh(x: tf.Tensor): tf.Tensor {
+const GELU_K = Math.sqrt(2 / Math.PI);
+
+/** tanh-GELU by plain autodiff (the reference the tests compare against; keeps every intermediate for backward). */
+export function geluTanhAutodiff<T extends tf.Tensor>(x: T): T {
+  const inner = tf.mul(GELU_K, tf.add(x, tf.mul(0.044715, tf.mul(x, tf.mul(x, x)))));
+  return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner))) as T;
+}
+
+/** tanh-GELU with an analytic gradient that saves only x (the tfjs-ops path off the native backend). */
+const geluTanhOps = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([x]);
+  return {
+    value: geluTanhAutodiff(x),
+    // d/dx 0.5x(1 + tanh u) = 0.5(1 + tanh u) + 0.5x(1 − tanh² u)·k(1 + 3·0.044715x²), u = k(x + 0.044715x³).
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [s] = saved;
+      const x2 = tf.mul(s, s);
+      const th = tf.tanh(tf.mul(GELU_K, tf.mul(s, tf.add(1, tf.mul(0.044715, x2)))));
+      const dinner = tf.mul(GELU_K, tf.add(1, tf.mul(3 * 0.044715, x2)));
+      const d = tf.add(tf.mul(0.5, tf.add(1, th)), tf.mul(tf.mul(0.5, s), tf.mul(tf.sub(1, tf.square(th)), dinner)));
+      return [tf.mul(dy, d)];
+    },
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]);
+
+/**
+ * GELU with the tanh approximation: `0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))` (PyTorch's approximate="tanh"),
+ * with an analytic gradient: the fused C++ kernel on the native backend, tfjs ops elsewhere.
+ */
+export function geluTanh<T extends tf.Tensor>(x: T): T {
   const addon = activeAddon();
-  if (addon === null || x.dtype !== "float32") {
-    const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
-    return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
-  }
+  if (addon === null || x.dtype !== "float32") return geluTanhOps(x) as T;
   const op = tf.customGrad(((xi: tf.Tensor, save: tf.GradSaveFunc) => {
     save([xi]);
     const y = allocF32(xi.size);
@@ -84,7 +109,7 @@ export function geluTanh(x: tf.Tensor): tf.Tensor {
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return op(x) as tf.Tensor;
+  return op(x) as T;
 }
 
 /**
@@ -164,11 +189,14 @@ export interface AttentionOptions {
   causal?: boolean;
 }
 
-/** `x * cos + rotate_half(x) * sin` over the last axis (rotate_half(x) = [-x2, x1]), tfjs ops. */
-function rotaryOps(x: tf.Tensor, cos: tf.Tensor, sin: tf.Tensor): tf.Tensor {
+/**
+ * Rotary embedding in the GPT-NeoX "rotate half" form (flash-attn's non-interleaved rotary): `x * cos +
+ * rotate_half(x) * sin` over the last axis, rotate_half(x) = [-x2, x1]; tfjs ops (the native attention applies it inside).
+ */
+export function applyRotary<T extends tf.Tensor>(x: T, cos: tf.Tensor, sin: tf.Tensor): T {
   const hd = x.shape[x.rank - 1];
   const [x1, x2] = tf.split(x, [hd / 2, hd / 2], x.rank - 1);
-  return tf.add(tf.mul(x, cos), tf.mul(tf.concat([tf.neg(x2), x1], x.rank - 1), sin));
+  return tf.add(tf.mul(x, cos), tf.mul(tf.concat([tf.neg(x2), x1], x.rank - 1), sin)) as T;
 }
 
 /**
@@ -201,11 +229,11 @@ export function attention(qkv: tf.Tensor3D, heads: number, options: AttentionOpt
     const split = tf.transpose(tf.reshape(qkv, [b, t, 3, heads, dh]), [2, 0, 3, 1, 4]); // [3, B, H, T, dh]
     let [q, k, v] = tf.unstack(split, 0).map((u) => tf.reshape(u, [bh, t, dh])); // [BH, T, dh]
     if (rope !== undefined) {
-      q = rotaryOps(q, rope.cos, rope.sin);
-      k = rotaryOps(k, rope.cos, rope.sin);
+      q = applyRotary(q, rope.cos, rope.sin);
+      k = applyRotary(k, rope.cos, rope.sin);
     }
     let scores = tf.reshape(tf.mul(tf.matMul(q, k, false, true), scale), [b, heads, t, t]);
-    const bias = biasOps(b, t, keyMask, causal);
+    const bias = attentionBias(b, t, keyMask, causal);
     if (bias !== null) scores = tf.add(scores, bias);
     const att = tf.matMul(tf.reshape(tf.softmax(scores, -1), [bh, t, t]), v); // [BH, T, dh]
     return tf.reshape(tf.transpose(tf.reshape(att, [b, heads, t, dh]), [0, 2, 1, 3]), [b, t, d]) as tf.Tensor3D;
@@ -237,8 +265,11 @@ export function attention(qkv: tf.Tensor3D, heads: number, options: AttentionOpt
   return op(qkv) as tf.Tensor3D;
 }
 
-/** Additive score bias [B, 1, 1|T, T] (0 attended, -1e9 not) from a key mask and the causal flag, or null. */
-function biasOps(b: number, t: number, keyMask: tf.Tensor2D | null, causal: boolean): tf.Tensor | null {
+/**
+ * Additive attention-score bias [B, 1, 1|T, T] (0 where a query may attend a key, -1e9 where not) from a key mask
+ * (B, T; 1 real, 0 padding: padded keys are never attended) and the causal flag (key <= query), or null for neither.
+ */
+export function attentionBias(b: number, t: number, keyMask: tf.Tensor2D | null, causal: boolean): tf.Tensor4D | null {
   let bias: tf.Tensor | null = null;
   if (keyMask !== null) bias = tf.reshape(tf.mul(tf.sub(1, tf.cast(keyMask, "float32")), -1e9), [b, 1, 1, t]);
   if (causal) {
@@ -247,7 +278,7 @@ function biasOps(b: number, t: number, keyMask: tf.Tensor2D | null, causal: bool
     const cb = tf.tensor4d(cv, [1, 1, t, t]);
     bias = bias === null ? cb : tf.add(bias, cb);
   }
-  return bias;
+  return bias as tf.Tensor4D | null;
 }
 
 /** True when the fused ops run as native kernels (the active backend is "native" and the addon is loaded). */
