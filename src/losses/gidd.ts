@@ -3,6 +3,8 @@
 import { tf } from "../engine/tf";
 import { GiddSchedule, checkVocab } from "../schedules/gidd";
 import { checkTime } from "../schedules/schedule";
+import { maskedTokenMean } from "./segment";
+import type { LossResult } from "./loss-result";
 
 /** Which kind of state z_t is, relative to the clean token x. `clean` wins when z_t = x. */
 export type GiddZType = "clean" | "uniform" | "mask";
@@ -69,8 +71,11 @@ export interface GiddElboInputs {
   t: tf.Tensor1D;
 }
 
-/** Per-token terms returned by {@link giddElbo}, all `[B, L]`. */
-export interface GiddElboTerms {
+/**
+ * What {@link giddElbo} returns: the {@link LossResult} every loss returns (per-token training loss and ELBO, 0 at
+ * padding, and their token means), plus GIDD's per-token terms `[B, L]`.
+ */
+export interface GiddElboTerms extends LossResult {
   /** KL(q_t(.|x) || q_t(.|x_hat)) over all V states. */
   kl: tf.Tensor2D;
   /** r - log r - 1 with r = q_t(z_t|x)/q_t(z_t|x_hat). */
@@ -79,10 +84,6 @@ export interface GiddElboTerms {
   elboWeight: tf.Tensor2D;
   /** Training weight (ELBO weight, or the GIDD+ dynamic weight). */
   lossWeight: tf.Tensor2D;
-  /** elboWeight * (kl + is): the per-token ELBO (nats). */
-  elbo: tf.Tensor2D;
-  /** lossWeight * (kl + is): what training minimises. */
-  loss: tf.Tensor2D;
 }
 
 /** Options of {@link giddElbo}. */
@@ -93,12 +94,15 @@ export interface GiddElboOptions {
   weighting?: "elbo" | "dynamic";
   /** Clip of the dynamic weights. */
   clip?: GiddPlusOptions;
+  /** [B, L] 1 for real positions, 0 for padding (default all 1). */
+  padMask?: tf.Tensor2D;
 }
 
 /**
  * GIDD per-token ELBO from logits (baselines.md §2; GIDD paper's ELBO in KL + IS form):
  * `elbo = w_t(z_t) [ KL(q_t(.|x) || q_t(.|x_hat)) + (r - log r - 1) ]`, `r = q_t(z_t|x)/q_t(z_t|x_hat)`,
- * with `q_t(.|y) = alpha_t y + beta_t pi_t` and logs clipped at -1e6 as in the reference.
+ * with `q_t(.|y) = alpha_t y + beta_t pi_t` and logs clipped at -1e6 as in the reference. `elboPerToken` is
+ * `elbo = w_t (KL + IS)`, `trainPerToken` the same with the training weight; both are 0 at padding.
  * All returned tensors are new; the caller disposes them.
  */
 export function giddElbo(schedule: GiddSchedule, inputs: GiddElboInputs, options: GiddElboOptions = {}): GiddElboTerms {
@@ -113,7 +117,10 @@ export function giddElbo(schedule: GiddSchedule, inputs: GiddElboInputs, options
   const weighting = options.weighting ?? "elbo";
   if (weighting !== "elbo" && weighting !== "dynamic") throw new RangeError(`weighting must be 'elbo' or 'dynamic', got ${String(weighting)}`);
   const N = V - 1;
-  return tf.tidy(() => {
+  const pad = options.padMask;
+  if (pad !== undefined && pad.shape.join() !== [Bn, L].join()) throw new RangeError(`padMask must have shape [${Bn}, ${L}], got [${pad.shape}]`);
+  const tokenCount = pad === undefined ? Bn * L : Array.from(pad.dataSync()).filter((v) => v !== 0).length;
+  const out = tf.tidy(() => {
     const maskHot = tf.oneHot(tf.tensor1d([maskId], "int32"), V); // [1, V]
     const maskRow = tf.reshape(maskHot, [1, 1, V]);
     const t3 = tf.reshape(t, [Bn, 1, 1]);
@@ -163,15 +170,21 @@ export function giddElbo(schedule: GiddSchedule, inputs: GiddElboInputs, options
       lossWeight = tf.clipByValue(raw, lo, hi) as tf.Tensor2D;
     }
     const term = tf.add(kl, is);
+    const p = pad === undefined ? tf.onesLike(term) : tf.cast(pad, "float32");
+    const elboPerToken = tf.mul(tf.mul(elboWeight, term), p) as tf.Tensor2D;
+    const trainPerToken = tf.mul(tf.mul(lossWeight, term), p) as tf.Tensor2D;
     return {
       kl: kl as tf.Tensor2D,
       is: is as tf.Tensor2D,
       elboWeight,
       lossWeight,
-      elbo: tf.mul(elboWeight, term) as tf.Tensor2D,
-      loss: tf.mul(lossWeight, term) as tf.Tensor2D,
+      elboPerToken,
+      trainPerToken,
+      elbo: maskedTokenMean(elboPerToken, p),
+      trainLoss: maskedTokenMean(trainPerToken, p),
     };
   });
+  return { ...out, tokenCount };
 }
 
 /**

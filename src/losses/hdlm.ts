@@ -6,6 +6,7 @@ import { HierarchicalScheduleLike } from "../schedules/hierarchical";
 import { WeightClip, WEIGHT_CLIP_PRESETS, LossWeighting, checkWeightClip, empiricalWeights } from "../schedules/weighting";
 import { ClusterLayout, checkClusterLayout, checkXi } from "../processes/cluster-layout";
 import { SegmentMethod, segmentLogSumExp, maskedTokenMean } from "./segment";
+import type { LossResult } from "./loss-result";
 import { clusterLogSumExp } from "../engine/native/fused";
 
 /** Options of the HDLM loss. Defaults follow the reference OWT config (hdlm.md §3.3). */
@@ -32,19 +33,6 @@ export interface HdlmLossOptions {
   segmentMethod?: SegmentMethod;
 }
 
-/** Per-token losses [B, L] and their token means over non-padding positions. */
-export interface LossResult {
-  /** Training loss per token (clipped weights; hard mode and entropy-free MASK term where selected). */
-  trainPerToken: tf.Tensor2D;
-  /** Unclipped ELBO per token (nats). */
-  elboPerToken: tf.Tensor2D;
-  /** Token mean of trainPerToken: what the optimiser minimises. */
-  trainLoss: tf.Scalar;
-  /** Token mean of elboPerToken: exp of it bounds the perplexity. */
-  elbo: tf.Scalar;
-  /** Number of non-padding positions. */
-  tokenCount: number;
-}
 
 /** Reads and validates x, z and the pad mask on the host (they are integer inputs, not differentiated). */
 function readPositions(x: tf.Tensor2D, z: tf.Tensor2D, padMask: tf.Tensor2D | undefined, V: number, width: number) {

@@ -4,7 +4,7 @@ import { tf } from "../engine/tf";
 import { clusterLogSumExp } from "../engine/native/fused";
 import { Schedule } from "../schedules/schedule";
 import { maskedTokenMean } from "./segment";
-import type { LossResult } from "./hdlm";
+import type { LossResult } from "./loss-result";
 
 export interface MdlmLossOptions {
   schedule: Schedule;

@@ -2,7 +2,7 @@
 // DiT, score; and the per-token ELBO of a loss result with the other tensors freed.
 import type { tf } from "../engine/tf";
 import type { TimeSampler } from "../schedules/time-sampler";
-import type { LossResult } from "../losses/hdlm";
+import type { LossResult } from "../losses/loss-result";
 import { ditDenoiser } from "./denoiser";
 import type { BatchTensors, ElboScorer, Method } from "./types";
 

@@ -3,9 +3,9 @@
 import { tf } from "../engine/tf";
 import { sampleGiddForward } from "../processes/gidd-forward";
 import { GiddSchedule } from "../schedules/gidd";
-import { giddElbo, giddTokenMean } from "../losses/gidd";
+import { giddElbo } from "../losses/gidd";
 import { GiddSampler } from "../samplers/gidd-sampler";
-import { diffusionLoss } from "./diffusion-loss";
+import { diffusionLoss, elboPerToken } from "./diffusion-loss";
 import type { ElboScorer, Method, MethodContext } from "./types";
 
 /**
@@ -44,8 +44,7 @@ export function giddElboScorer(options: { schedule: GiddSchedule; vocabSize: num
         const W = vocabSize + 1;
         if (logits.shape[2] < W) throw new RangeError(`logits must have >= V + 1 = ${W} columns (tokens and MASK), got ${logits.shape[2]}`);
         const l = logits.shape[2] === W ? logits : (tf.slice(logits, [0, 0, 0], [logits.shape[0], logits.shape[1], W]) as tf.Tensor3D);
-        const r = giddElbo(schedule, { logits: l, x, zt: z, t }, { maskId: vocabSize });
-        return tf.mul(r.elbo, padMask) as tf.Tensor2D;
+        return elboPerToken(giddElbo(schedule, { logits: l, x, zt: z, t }, { maskId: vocabSize, padMask }));
       }),
   };
 }
@@ -64,8 +63,8 @@ export function giddMethod(o: GiddObjective, ctx: MethodContext): Method {
     clusters: null,
     loss: diffusionLoss(ctx.times, scorer.noise, (logits, b, z, t, training) => {
       // Training: GIDD+ dynamic (clipped) or ELBO weights; validation: always the unclipped ELBO.
-      const r = giddElbo(schedule, { logits, x: b.tokens, zt: z, t }, { maskId: V, weighting: training ? o.lossWeighting : "elbo", clip });
-      return giddTokenMean(training ? r.loss : r.elbo, b.mask);
+      const r = giddElbo(schedule, { logits, x: b.tokens, zt: z, t }, { maskId: V, weighting: training ? o.lossWeighting : "elbo", clip, padMask: b.mask });
+      return training ? r.trainLoss : r.elbo;
     }),
     initParams: () => undefined, // random [MASK] row, as in the GIDD reference (see src/methods/mdlm.ts)
     scorer,

@@ -138,7 +138,7 @@ test("per-token ELBO equals the CTMC ELBO integrand sum_y [R_hat - R + R log(R/R
         zt: tf.tensor2d(zs, [B, L], "int32"),
         t: tf.tensor1d(ts),
       });
-      return terms.elbo.dataSync().slice();
+      return terms.elboPerToken.dataSync().slice();
     });
     assert.equal(tf.memory().numTensors, before0, "giddElbo leaks tensors");
     for (let b = 0; b < B; b++) {
@@ -181,7 +181,7 @@ test("p_u = 0: masked ELBO is -log x_hat(x)/t, clean tokens give 0", () => {
       x: tf.tensor2d(xs, [B, L], "int32"),
       zt: tf.tensor2d(zs, [B, L], "int32"),
       t: tf.tensor1d(ts),
-    }).elbo.dataSync().slice(),
+    }).elboPerToken.dataSync().slice(),
   );
   for (let i = 0; i < B * L; i++) {
     const t = ts[Math.floor(i / L)];
@@ -207,7 +207,7 @@ test("ELBO is >= 0 and 0 for a perfect prediction; MASK logit is ignored", () =>
       x: tf.tensor2d(xs, [B, L], "int32"),
       zt: tf.tensor2d(zs, [B, L], "int32"),
       t: tf.tensor1d([0.3, 0.7]),
-    }).elbo.dataSync().slice(),
+    }).elboPerToken.dataSync().slice(),
   );
   elbo.forEach((e, i) => close(e, 0, 1e-5, `perfect i=${i}`));
 });
@@ -248,7 +248,7 @@ test("GIDD+ dynamic weights match the table and the tensor path", () => {
       s0,
       { logits: tf.tensor3d(logits, [1, 1, V]), x: tf.tensor2d([0], [1, 1], "int32"), zt: tf.tensor2d([MASK], [1, 1], "int32"), t: tf.tensor1d([t]) },
       { weighting: "dynamic" },
-    ).loss.dataSync()[0],
+    ).trainPerToken.dataSync()[0],
   );
   close(got, -2 * (1 - t) * Math.log(softmaxNoMask(logits, 0)[0]), 1e-5, "2(1-t)CE");
 });
