@@ -1,10 +1,8 @@
 // Building blocks of the method comparisons (hdlm.md §7): the run config of a method at shared sizes, in-memory
 // training, each diffusion objective's ELBO scorer and sampler, validation bounds, AR NLL and samples. The resumable
 // grid over methods and seeds is src/experiments/grid.ts.
-import { tf } from "../engine/tf";
 import type { Corpus } from "../data/corpus";
 import type { TokenBatch } from "../data/sequences";
-import { arForward } from "../models/transformer";
 import { ditDenoiser } from "../methods/denoiser";
 import type { Sampler, StepCallback } from "../samplers/sampler";
 import { validationPpl, type ValidPplResult } from "../eval/valid-ppl";
@@ -12,8 +10,8 @@ import type { ElboScorer } from "../methods/types";
 import { resolveConfig, type GiddObjective, type HdlmObjective, type ObjectiveConfig, type TrainConfig, type TrainPresetName } from "../train/config";
 import { Trainer, type MetricsLine } from "../train/trainer";
 import type { TokenData } from "../train/text-data";
-import { causalCrossEntropy } from "../losses/causal";
 import { objectiveTools } from "../train/load-run";
+import { checkInterrupt } from "../util/interrupt";
 import type { OptimConfig } from "../train/optimizer";
 
 /** A training objective as written in a config: HDLM/GIDD fields left out take the defaults of `resolveConfig`. */
@@ -63,14 +61,16 @@ export interface TrainedRun {
 
 /**
  * Trains one model for `config.steps` updates on `data` (no files written: the caller keeps the live trainer to
- * evaluate and sample, and disposes it). `onStep` sees every training metrics line.
+ * evaluate and sample, and disposes it). `onStep` sees every training metrics line. Between steps it yields to the
+ * event loop and stops with KeyboardInterrupt when a notebook cell is interrupted (the trainer is disposed).
  */
-export function trainModel(config: TrainConfig, data: TokenData, onStep?: (line: Extract<MetricsLine, { split: "train" }>) => void): TrainedRun {
+export async function trainModel(config: TrainConfig, data: TokenData, onStep?: (line: Extract<MetricsLine, { split: "train" }>) => void): Promise<TrainedRun> {
   const trainer = new Trainer(config, data);
   const losses: number[] = [];
   const t0 = Date.now();
   try {
     while (trainer.step < config.steps) {
+      await checkInterrupt();
       const line = trainer.trainStep();
       if (!Number.isFinite(line.loss)) throw new Error(`${config.objective.kind} seed ${config.seed}: training loss is ${line.loss} at step ${line.step}; lower optim.lr`);
       losses.push(line.loss);
@@ -102,30 +102,6 @@ export function evalBatches(corpus: Corpus, batchSize: number, maxBatches?: numb
 export function diffusionPpl(trainer: Trainer, scorer: ElboScorer, batches: TokenBatch[], seed: number): ValidPplResult {
   const { params, model } = trainer;
   return validationPpl(ditDenoiser(params, model), scorer, batches, { estimator: "stratified", quadraturePoints: 16, seed });
-}
-
-/**
- * Pooled next-token NLL of an AR model (nats per scored token, all but the first position of each row, padding
- * excluded) and the number of scored tokens.
- */
-export function arNll(trainer: Trainer, batches: TokenBatch[]): { nll: number; tokens: number } {
-  let sum = 0;
-  let tokens = 0;
-  for (const b of batches) {
-    const { batchSize: B, seqLen: L } = b;
-    let scored = 0;
-    for (let r = 0; r < B; r++) for (let i = 1; i < L; i++) scored += b.mask[r * L + i];
-    if (scored === 0) continue;
-    const mean = tf.tidy(() => {
-      const x = tf.tensor2d(b.tokens, [B, L], "int32");
-      const m = tf.tensor2d(Float32Array.from(b.mask), [B, L], "float32");
-      return causalCrossEntropy(arForward(trainer.params, trainer.model, x, m), x, m).dataSync()[0];
-    });
-    sum += mean * scored;
-    tokens += scored;
-  }
-  if (tokens === 0) throw new Error("arNll: no tokens to score");
-  return { nll: sum / tokens, tokens };
 }
 
 /** Draws `count` unconditional samples of length `seqLen` from a trained diffusion model. */

@@ -6,7 +6,6 @@ export {
   diffusionTools,
   evalBatches,
   diffusionPpl,
-  arNll,
   drawSamples,
 } from "./compare";
 export type { CompareMethod, ObjectiveSpec, RunSettings, TrainedRun } from "./compare";
@@ -17,3 +16,5 @@ export type { MethodScore, Difference } from "./grid-table";
 export { gridSize, gridMethods, GRID_METHOD_KEYS } from "./grid-sizes";
 export type { GridSize, GridSizeName } from "./grid-sizes";
 export { gridCurvesFigure } from "./grid-figures";
+export { trainLive, boundRow } from "./live";
+export type { BoundRow } from "./live";

@@ -7,3 +7,4 @@ export { showFigure, figureBundle, saveFigureHtml, resetPlotlyInline } from "./s
 export type { ShowFigureOptions, ShownFigure } from "./show";
 export { figureDiv, standaloneHtml, plotlyJsPath, figureSize } from "./html";
 export { htmlToPng, findChromium, pngEnabled } from "./png";
+export { movingAverage } from "./smooth";

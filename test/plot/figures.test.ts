@@ -10,6 +10,7 @@ import { figureDiv, plotlyJsPath } from "../../src/plot/html";
 import { findChromium, pngEnabled } from "../../src/plot/png";
 import { resetPlotlyInline, showFigure } from "../../src/plot/show";
 import { MimeBundle, setDisplaySink } from "../../src/notebook/display";
+import { movingAverage } from "../../src/plot/smooth";
 
 test("lineFigure: one scatter trace per series, default x = 0..n-1, legend only for several", () => {
   const f = lineFigure({ series: [{ name: "loss", y: [3, 2, 1.5] }], title: "Loss", xTitle: "step", logY: true });
@@ -113,4 +114,10 @@ test("showFigure png: headless Chromium writes a PNG of the layout's size", { sk
     else process.env.HDLM_OUT_DIR = prevOut;
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("movingAverage: trailing mean over the last k values, fewer at the start; k must be a positive integer", () => {
+  assert.deepEqual(movingAverage([1, 2, 3, 4], 2), [1, 1.5, 2.5, 3.5]);
+  assert.deepEqual(movingAverage([5, 7], 1), [5, 7]);
+  assert.throws(() => movingAverage([1], 0), /k must be a positive integer/);
 });
