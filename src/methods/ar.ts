@@ -9,6 +9,11 @@ export interface ArObjective {
   kind: "ar";
 }
 
+/** The AR objective's fields (beyond `kind`: none). */
+export function parseArObjective(): ArObjective {
+  return { kind: "ar" };
+}
+
 /** The AR method over V tokens: embedding rows and head columns V. */
 export function arMethod(_o: ArObjective, ctx: MethodContext): Method {
   const V = ctx.vocabSize;

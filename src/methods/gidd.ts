@@ -7,6 +7,7 @@ import { giddElbo } from "../losses/gidd";
 import { GiddSampler } from "../samplers/gidd-sampler";
 import { diffusionLoss, elboPerToken } from "./diffusion-loss";
 import type { ElboScorer, Method, MethodContext } from "./types";
+import { fail, lossWeightClip, number, oneOf, opt, show } from "../util/validate";
 
 /**
  * The GIDD objective's config. `lossWeighting: "dynamic"` is GIDD+ (weights MASK 2, uniform 1, clean
@@ -23,6 +24,25 @@ export interface GiddObjective {
   /** Clip of the dynamic weights (defaults 0 and 2, the reference). */
   minLossWeight: number;
   maxLossWeight: number;
+}
+
+/** The GIDD objective's config fields. */
+export const GIDD_FIELDS = ["kind", "pu", "gamma", "lossWeighting", "minLossWeight", "maxLossWeight"] as const;
+
+/** Validates the GIDD objective's fields of `o` (at `path`) and fills the defaults (GIDD+: pu 0.1, dynamic weights). */
+export function parseGiddObjective(o: Record<string, unknown>, path: string): GiddObjective {
+  const clip = lossWeightClip(o, path);
+  if (!(clip.maxLossWeight > clip.minLossWeight)) fail(`${path}.maxLossWeight`, `must be > minLossWeight (${clip.minLossWeight}), got ${clip.maxLossWeight}`);
+  return {
+    kind: "gidd",
+    pu: opt(o, "pu", path, 0.1, (x, p) => {
+      if (typeof x !== "number" || !Number.isFinite(x) || x < 0 || x >= 1) fail(p, `must be a number in [0, 1), got ${show(x)}`);
+      return x;
+    }),
+    gamma: opt(o, "gamma", path, 1, (x, p) => number(x, p, 0, 100, true)),
+    lossWeighting: opt(o, "lossWeighting", path, "dynamic" as const, (x, p) => oneOf(x, p, ["dynamic", "elbo"] as const)),
+    ...clip,
+  };
 }
 
 /** GIDD's mixing schedule of a `gidd` objective config. */

@@ -13,6 +13,7 @@ import { hdlmLoss } from "../losses/hdlm";
 import { HdlmSampler } from "../samplers/hdlm-sampler";
 import { diffusionLoss, elboPerToken } from "./diffusion-loss";
 import type { ElboScorer, Method, MethodContext } from "./types";
+import { bool, fail, integer, lossWeightClip, number, opt, string } from "../util/validate";
 
 /** The HDLM objective's config. */
 export interface HdlmObjective {
@@ -30,6 +31,27 @@ export interface HdlmObjective {
   maxLossWeight: number;
   /** Train MASK positions on the full CE (hdlm.md §3.4). */
   hardTraining: boolean;
+}
+
+/** The HDLM objective's config fields. */
+export const HDLM_FIELDS = ["kind", "gamma", "numClusters", "clusterFile", "xi", "minLossWeight", "maxLossWeight", "hardTraining"] as const;
+
+/** Validates the HDLM objective's fields of `o` (at `path`) and fills the defaults (n = 64, γ = 1, ξ = 1, clip [0, 2]). */
+export function parseHdlmObjective(o: Record<string, unknown>, path: string): HdlmObjective {
+  const numClusters = opt(o, "numClusters", path, 64, (x, p) => integer(x, p, 1));
+  const xi = opt(o, "xi", path, 1, (x, p) => number(x, p, 0, 1, true));
+  if (xi < 1 && numClusters < 2) fail(`${path}.xi`, `< 1 needs numClusters >= 2, got numClusters ${numClusters}`);
+  const { minLossWeight, maxLossWeight } = lossWeightClip(o, path);
+  return {
+    kind: "hdlm",
+    gamma: opt(o, "gamma", path, 1, (x, p) => number(x, p, 0, 100, true)),
+    numClusters,
+    clusterFile: opt<string | null>(o, "clusterFile", path, null, (x, p) => (x === null ? null : string(x, p))),
+    xi,
+    minLossWeight,
+    maxLossWeight,
+    hardTraining: opt(o, "hardTraining", path, false, bool),
+  };
 }
 
 /**

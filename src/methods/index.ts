@@ -3,7 +3,7 @@
 export type { Method, MethodContext, MethodSamplerOptions, ElboScorer, BatchTensors } from "./types";
 export { ditDenoiser } from "./denoiser";
 export type { DitDenoiser } from "./denoiser";
-export { makeMethod, resolveClusters, objectiveClusters, OBJECTIVE_KINDS } from "./registry";
+export { makeMethod, parseObjective, resolveClusters, objectiveClusters, OBJECTIVE_KINDS } from "./registry";
 export type { ObjectiveConfig, ClusterSource } from "./registry";
 export { arMethod } from "./ar";
 export type { ArObjective } from "./ar";

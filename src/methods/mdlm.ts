@@ -13,6 +13,11 @@ export interface MdlmObjective {
   kind: "mdlm";
 }
 
+/** The MDLM objective's fields (beyond `kind`: none). */
+export function parseMdlmObjective(): MdlmObjective {
+  return { kind: "mdlm" };
+}
+
 /** MDLM's ELBO (baselines.md §1): z_t masks each token with probability 1 - alpha_t. */
 export function mdlmElboScorer(options: { schedule: Schedule; vocabSize: number }): ElboScorer {
   const { schedule, vocabSize } = options;

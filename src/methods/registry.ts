@@ -1,23 +1,29 @@
-// The one place that maps an objective's kind to its method: one line per method. A new method is one new file in
-// src/methods plus one line here (and its config fields in src/train/config.ts).
-import { arMethod, type ArObjective } from "./ar";
-import { mdlmMethod, type MdlmObjective } from "./mdlm";
-import { hdlmMethod, hdlmClusters, type HdlmObjective } from "./hdlm";
+// The one place that maps an objective's kind to its method: one line per method (its config fields, their parser
+// and its builder). A new method is one new file in src/methods plus one line here.
+import { arMethod, parseArObjective, type ArObjective } from "./ar";
+import { mdlmMethod, parseMdlmObjective, type MdlmObjective } from "./mdlm";
+import { hdlmMethod, hdlmClusters, parseHdlmObjective, HDLM_FIELDS, type HdlmObjective } from "./hdlm";
+import { giddMethod, parseGiddObjective, GIDD_FIELDS, type GiddObjective } from "./gidd";
 import type { ClusterMap } from "../vocab/cluster-map";
 import type { TokenStream } from "../vocab/embeddings-cooc";
-import { giddMethod, type GiddObjective } from "./gidd";
+import { object, oneOf } from "../util/validate";
 import type { Method, MethodContext } from "./types";
 
 /** Every objective config; each kind has exactly one method. */
 export type ObjectiveConfig = ArObjective | MdlmObjective | HdlmObjective | GiddObjective;
 
-type Builders = { [K in ObjectiveConfig["kind"]]: (o: Extract<ObjectiveConfig, { kind: K }>, ctx: MethodContext) => Method };
+/** A method's entry: its config fields, their parser (validation and defaults) and its builder. */
+interface Entry<K extends ObjectiveConfig["kind"]> {
+  fields: readonly string[];
+  parse(o: Record<string, unknown>, path: string): Extract<ObjectiveConfig, { kind: K }>;
+  build(o: Extract<ObjectiveConfig, { kind: K }>, ctx: MethodContext): Method;
+}
 
-const METHODS: Builders = {
-  ar: arMethod,
-  mdlm: mdlmMethod,
-  hdlm: hdlmMethod,
-  gidd: giddMethod,
+const METHODS: { [K in ObjectiveConfig["kind"]]: Entry<K> } = {
+  ar: { fields: ["kind"], parse: parseArObjective, build: arMethod },
+  mdlm: { fields: ["kind"], parse: parseMdlmObjective, build: mdlmMethod },
+  hdlm: { fields: HDLM_FIELDS, parse: parseHdlmObjective, build: hdlmMethod },
+  gidd: { fields: GIDD_FIELDS, parse: parseGiddObjective, build: giddMethod },
 };
 
 /** Objective kinds with a method (for validation and error messages). */
@@ -25,9 +31,21 @@ export const OBJECTIVE_KINDS = Object.keys(METHODS) as ObjectiveConfig["kind"][]
 
 /** The method of objective config `o` over the context's vocabulary (and cluster map, for HDLM). */
 export function makeMethod(o: ObjectiveConfig, ctx: MethodContext): Method {
-  const build = METHODS[o.kind] as ((o: ObjectiveConfig, ctx: MethodContext) => Method) | undefined;
-  if (build === undefined) throw new Error(`objective.kind ${JSON.stringify((o as { kind: unknown }).kind)} has no method (known: ${OBJECTIVE_KINDS.join(", ")})`);
-  return build(o, ctx);
+  const entry = METHODS[o.kind] as Entry<ObjectiveConfig["kind"]> | undefined;
+  if (entry === undefined) throw new Error(`objective.kind ${JSON.stringify((o as { kind: unknown }).kind)} has no method (known: ${OBJECTIVE_KINDS.join(", ")})`);
+  return entry.build(o as never, ctx);
+}
+
+/**
+ * Validates a raw objective config at `path` (its kind, then only that method's fields) and fills its defaults.
+ * Errors are ConfigErrors naming the field (src/util/validate.ts).
+ */
+export function parseObjective(v: unknown, path: string): ObjectiveConfig {
+  const all = [...new Set(Object.values(METHODS).flatMap((e) => [...e.fields]))];
+  const raw = object(v, path, all);
+  const kind = oneOf(raw.kind, `${path}.kind`, OBJECTIVE_KINDS);
+  const entry = METHODS[kind] as Entry<ObjectiveConfig["kind"]>;
+  return entry.parse(object(v, path, entry.fields), path);
 }
 
 type ClusterBuilders = { [K in ObjectiveConfig["kind"]]?: (o: Extract<ObjectiveConfig, { kind: K }>, source: ClusterSource, seed: number) => ClusterMap };

@@ -5,7 +5,8 @@ import { MODEL_PRESETS, ModelPresetName } from "../models/config";
 import type { ModelConfig } from "../models/config";
 import { DEFAULT_OPTIM, OptimConfig } from "./optimizer";
 import type { TimeSamplingMethod } from "../schedules/time-sampler";
-import { OBJECTIVE_KINDS, type ObjectiveConfig } from "../methods/registry";
+import { OBJECTIVE_KINDS, parseObjective, type ObjectiveConfig } from "../methods/registry";
+import { ConfigError, fail, show, object, integer, number, oneOf, string, opt } from "../util/validate";
 export { OBJECTIVE_KINDS };
 
 export type { ArObjective, MdlmObjective, HdlmObjective, GiddObjective, ObjectiveConfig } from "../methods";
@@ -104,118 +105,7 @@ export const TRAIN_PRESETS: Record<TrainPresetName, { model: ModelPresetName } &
   },
 };
 
-// ---- field validators: each names the field path and says what is expected ----
-
-class ConfigError extends Error {}
-
-function fail(path: string, msg: string): never {
-  throw new ConfigError(`${path} ${msg}`);
-}
-
-function show(v: unknown): string {
-  return typeof v === "string" ? JSON.stringify(v) : Array.isArray(v) ? "an array" : v === null ? "null" : typeof v === "object" ? "an object" : String(v);
-}
-
-function object(v: unknown, path: string, allowed: readonly string[]): Record<string, unknown> {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) fail(path, `must be an object, got ${show(v)}`);
-  const o = v as Record<string, unknown>;
-  for (const k of Object.keys(o)) {
-    if (!allowed.includes(k)) fail(`${path}.${k}`, `is not a known field (allowed: ${allowed.join(", ")}); remove it or fix its spelling`);
-  }
-  return o;
-}
-
-function integer(v: unknown, path: string, min: number): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < min) fail(path, `must be an integer >= ${min}, got ${show(v)}`);
-  return v;
-}
-
-function number(v: unknown, path: string, lo: number, hi: number, openLo = false): number {
-  const ok = typeof v === "number" && Number.isFinite(v) && (openLo ? v > lo : v >= lo) && v <= hi;
-  if (!ok) fail(path, `must be a number in ${openLo ? "(" : "["}${lo}, ${hi}], got ${show(v)}`);
-  return v as number;
-}
-
-function oneOf<T extends string>(v: unknown, path: string, options: readonly T[]): T {
-  if (typeof v !== "string" || !options.includes(v as T)) fail(path, `must be one of ${options.map((o) => JSON.stringify(o)).join(", ")}, got ${show(v)}`);
-  return v as T;
-}
-
-function string(v: unknown, path: string): string {
-  if (typeof v !== "string" || v.length === 0) fail(path, `must be a non-empty string, got ${show(v)}`);
-  return v;
-}
-
-/** `value` if present (validated by `check`), else `fallback`. */
-function opt<T>(o: Record<string, unknown>, key: string, path: string, fallback: T, check: (v: unknown, p: string) => T): T {
-  return o[key] === undefined ? fallback : check(o[key], `${path}.${key}`);
-}
-
 const TOP = ["preset", "seed", "runDir", "steps", "batchSize", "microBatch", "model", "objective", "data", "optim", "timeSampling", "tEps", "logEvery", "evalEvery", "evalBatches", "checkpointEvery", "sampleEvery"] as const;
-
-const OBJECTIVE_FIELDS: Record<ObjectiveConfig["kind"], string[]> = {
-  ar: ["kind"],
-  mdlm: ["kind"],
-  hdlm: ["kind", "gamma", "numClusters", "clusterFile", "xi", "minLossWeight", "maxLossWeight", "hardTraining"],
-  gidd: ["kind", "pu", "gamma", "lossWeighting", "minLossWeight", "maxLossWeight"],
-};
-
-/** Loss-weight clip bounds of an objective (defaults 0 and 2), validated as a pair. */
-function lossWeightClip(o: Record<string, unknown>, path: string): { minLossWeight: number; maxLossWeight: number } {
-  const minLossWeight = opt(o, "minLossWeight", path, 0, (x, p) => number(x, p, 0, 1e6));
-  const maxLossWeight = opt(o, "maxLossWeight", path, 2, (x, p) => number(x, p, 0, 1e6));
-  if (maxLossWeight < minLossWeight) fail(`${path}.maxLossWeight`, `must be >= minLossWeight (${minLossWeight}), got ${maxLossWeight}`);
-  return { minLossWeight, maxLossWeight };
-}
-
-function objective(v: unknown, path: string): ObjectiveConfig {
-  const all = [...new Set(Object.values(OBJECTIVE_FIELDS).flat())];
-  const raw = object(v, path, all);
-  const kind = oneOf(raw.kind, `${path}.kind`, OBJECTIVE_KINDS);
-  const o = object(v, path, OBJECTIVE_FIELDS[kind]);
-  switch (kind) {
-    case "ar":
-    case "mdlm":
-      return { kind };
-    case "gidd": {
-      const clip = lossWeightClip(o, path);
-      if (!(clip.maxLossWeight > clip.minLossWeight)) fail(`${path}.maxLossWeight`, `must be > minLossWeight (${clip.minLossWeight}), got ${clip.maxLossWeight}`);
-      return {
-        kind,
-        pu: opt(o, "pu", path, 0.1, (x, p) => {
-          if (typeof x !== "number" || !Number.isFinite(x) || x < 0 || x >= 1) fail(p, `must be a number in [0, 1), got ${show(x)}`);
-          return x;
-        }),
-        gamma: opt(o, "gamma", path, 1, (x, p) => number(x, p, 0, 100, true)),
-        lossWeighting: opt(o, "lossWeighting", path, "dynamic" as const, (x, p) => oneOf(x, p, ["dynamic", "elbo"] as const)),
-        ...clip,
-      };
-    }
-    case "hdlm": {
-      const numClusters = opt(o, "numClusters", path, 64, (x, p) => integer(x, p, 1));
-      const xi = opt(o, "xi", path, 1, (x, p) => number(x, p, 0, 1, true));
-      if (xi < 1 && numClusters < 2) fail(`${path}.xi`, `< 1 needs numClusters >= 2, got numClusters ${numClusters}`);
-      const { minLossWeight, maxLossWeight } = lossWeightClip(o, path);
-      return {
-        kind,
-        gamma: opt(o, "gamma", path, 1, (x, p) => number(x, p, 0, 100, true)),
-        numClusters,
-        clusterFile: opt<string | null>(o, "clusterFile", path, null, (x, p) => (x === null ? null : string(x, p))),
-        xi,
-        minLossWeight,
-        maxLossWeight,
-        hardTraining: opt(o, "hardTraining", path, false, (x, p) => {
-          if (typeof x !== "boolean") fail(p, `must be true or false, got ${show(x)}`);
-          return x;
-        }),
-      };
-    }
-    default: {
-      const never: never = kind;
-      return fail(`${path}.kind`, `${String(never)} is not implemented`);
-    }
-  }
-}
 
 /**
  * Validates a raw config object (parsed JSON) and resolves it against its preset. Every error names the field path
@@ -282,7 +172,7 @@ export function resolveConfig(raw: unknown, source = "config"): TrainConfig {
       batchSize: opt(o, "batchSize", source, P.batchSize, (v, p) => integer(v, p, 1)),
       microBatch: opt(o, "microBatch", source, P.microBatch, (v, p) => integer(v, p, 0)),
       model,
-      objective: objective(o.objective, `${source}.objective`),
+      objective: parseObjective(o.objective, `${source}.objective`),
       data,
       optim,
       timeSampling: opt(o, "timeSampling", source, P.timeSampling, (v, p) => oneOf(v, p, ["low-discrepancy", "stratified", "iid"] as const)),

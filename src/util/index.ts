@@ -3,3 +3,4 @@ export { writeFileAtomic } from "./fs";
 export type { AtomicWriteOptions } from "./fs";
 export { firstDifference } from "./json-diff";
 export * from "./rng";
+export { ConfigError } from "./validate";
