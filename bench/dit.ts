@@ -4,6 +4,8 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as readline from "readline";
+import { spawn, type ChildProcessWithoutNullStreams } from "child_process";
 import { tf, setExplicitTranspose } from "../src/engine";
 import { resolveConfig, Trainer, TokenData, TrainPresetName } from "../src/train";
 import type { TokenBatch } from "../src/data";
@@ -98,10 +100,63 @@ export interface DitResult {
   tokens: number;
 }
 
-/** Something that takes one training step and reports its loss. */
+/** Something that takes one training step and reports its loss (and, for a child process, its own timing). */
 interface Stepper {
-  step(): number;
+  step(): number | Promise<{ seconds: number; cpuSeconds: number; loss: number }>;
   dispose(): void;
+}
+
+/** Where the PyTorch twin of the DiT (interop/twin_train.py) runs: the interpreter and its torch thread count. */
+export interface TwinOptions {
+  python: string;
+  threads: number;
+}
+
+/**
+ * The PyTorch twin of the library's DiT training step (interop/twin_train.py serve): the same sizes, objectives
+ * (MDLM, HDLM with the (37 v) mod n cluster map), micro-batching and AdamW, on the same synthetic token stream,
+ * in a child process that waits on stdin for "step <objective>" and answers with the step's wall and CPU seconds
+ * timed inside Python (so the pipe is not timed). OMP_WAIT_POLICY=PASSIVE: its idle threads do not spin while
+ * hdlm-lab steps.
+ */
+export class TwinProcess {
+  private constructor(private readonly proc: ChildProcessWithoutNullStreams, private readonly lines: AsyncIterator<string>, readonly banner: string) {}
+
+  static async start(o: TwinOptions, t: { hidden: number; layers: number; heads: number; condDim: number; mlpRatio: number; seqLen: number; batchSize: number; microBatch: number; vocab: number; clusters: number; objectives: string[]; tokensFile: string; lr: number; warmup: number; steps: number }): Promise<TwinProcess> {
+    const script = path.join(__dirname, "..", "interop", "twin_train.py");
+    const micro = t.microBatch > 0 ? t.microBatch : t.batchSize;
+    const args = [script, "serve", "--threads", String(o.threads), "--objectives", t.objectives.join(","), "--vocab", String(t.vocab), "--clusters", String(t.clusters),
+      "--hidden", String(t.hidden), "--layers", String(t.layers), "--heads", String(t.heads), "--cond", String(t.condDim), "--mlp-ratio", String(t.mlpRatio),
+      "--seq", String(t.seqLen), "--batch", String(t.batchSize), "--micro", String(micro), "--tokens", t.tokensFile,
+      "--lr", String(t.lr), "--warmup", String(t.warmup), "--total-steps", String(t.steps)];
+    const proc = spawn(o.python, args, { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, OMP_WAIT_POLICY: "PASSIVE", OMP_NUM_THREADS: String(o.threads) } });
+    let stderr = "";
+    proc.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const failed = new Promise<never>((_, reject) => {
+      proc.on("error", (e) => reject(new Error(`${o.python} did not start (${e.message})`)));
+      proc.on("exit", (code) => reject(new Error(`the PyTorch twin exited with ${code}: ${stderr.trim().split("\n").pop() ?? ""}`)));
+    });
+    failed.catch(() => undefined);
+    const lines = readline.createInterface({ input: proc.stdout })[Symbol.asyncIterator]();
+    const first = await Promise.race([lines.next(), failed]);
+    if (first.done || !String(first.value).startsWith("ready")) throw new Error(`the PyTorch twin did not start: ${stderr.trim().split("\n").pop() ?? ""}`);
+    return new TwinProcess(proc, lines, String(first.value).replace(/^ready \d+ /, ""));
+  }
+
+  /** One training step of `objective`; seconds and CPU seconds as timed inside Python. */
+  async step(objective: string): Promise<{ seconds: number; cpuSeconds: number; loss: number }> {
+    this.proc.stdin.write(`step ${objective}\n`);
+    const r = await this.lines.next();
+    if (r.done) throw new Error("the PyTorch twin closed its output");
+    const [seconds, cpuSeconds, loss] = String(r.value).split(" ").map(Number);
+    if (!Number.isFinite(seconds)) throw new Error(`the PyTorch twin answered: ${String(r.value)}`);
+    return { seconds, cpuSeconds, loss };
+  }
+
+  stop(): void {
+    this.proc.stdin.write("quit\n");
+    this.proc.stdin.end();
+  }
 }
 
 /**
@@ -118,10 +173,12 @@ export async function timeDitSteps(
   steps: number,
   log: (s: string) => void,
   reference: RefConfig | null = null,
+  twin: TwinOptions | null = null,
 ): Promise<DitResult[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hdlm-bench-dit-"));
   const data = syntheticTokens(c.vocab);
   const rows: { objective: DitRow; backend: string; stepper: Stepper; result: DitResult }[] = [];
+  let twinProc: TwinProcess | null = null;
   const use = async (b: string): Promise<void> => {
     await tf.setBackend(b);
     setExplicitTranspose(b === "wasm");
@@ -135,6 +192,27 @@ export async function timeDitSteps(
         rows.push({ objective, backend: b, stepper: { step: () => tr.trainStep().loss, dispose: () => tr.dispose() }, result: { backend: b, objective, seconds: [], cpuSeconds: [], loss: [], tokens } });
       }
     }
+    const twinObjectives = objectives.filter((x) => x === "mdlm" || x === "hdlm");
+    if (twin !== null && twinObjectives.length > 0) {
+      // The twin trains the same sizes on the same token stream (written to a file for it).
+      const tokensFile = path.join(dir, "tokens.i32");
+      const stream = data.trainTokens();
+      fs.writeFileSync(tokensFile, Buffer.from(stream.buffer, stream.byteOffset, stream.byteLength));
+      const cfg = resolveConfig({ preset: c.preset, objective: { kind: "mdlm" }, runDir: path.join(dir, "twin"), steps: 1000, data: { vocabSize: c.vocab } }, "bench");
+      try {
+        twinProc = await TwinProcess.start(twin, {
+          ...cfg.model, seqLen: cfg.model.seqLen, batchSize: cfg.batchSize, microBatch: cfg.microBatch, vocab: c.vocab, clusters: c.clusters,
+          objectives: twinObjectives, tokensFile, lr: cfg.optim.lr, warmup: cfg.optim.warmupSteps, steps: cfg.steps,
+        });
+        log(`  PyTorch twin of the DiT (interop/twin_train.py): ${twinProc.banner}, stepped in the same rounds`);
+        const tp = twinProc;
+        for (const objective of twinObjectives) {
+          rows.push({ objective, backend: "pytorch", stepper: { step: () => tp.step(objective), dispose: () => undefined }, result: { backend: "pytorch", objective, seconds: [], cpuSeconds: [], loss: [], tokens: cfg.batchSize * cfg.model.seqLen } });
+        }
+      } catch (e) {
+        log(`  PyTorch twin skipped: ${(e instanceof Error ? e.message : String(e)).split("\n")[0]} (install Debian python3-torch; --python PATH picks the interpreter)`);
+      }
+    }
     if (reference !== null) {
       const batch = syntheticBatch(reference, 3);
       for (const b of backends) {
@@ -146,13 +224,16 @@ export async function timeDitSteps(
     for (let round = 0; round < warmup + steps; round++) {
       const parts: string[] = [];
       for (const r of rows) {
-        await use(r.backend);
+        if (r.backend !== "pytorch") await use(r.backend);
         const c0 = process.cpuUsage();
         const t0 = performance.now();
-        const loss = r.stepper.step();
-        const s = (performance.now() - t0) / 1000;
+        const out = r.stepper.step();
+        let s = (performance.now() - t0) / 1000;
         const cu = process.cpuUsage(c0);
-        const cpu = (cu.user + cu.system) / 1e6;
+        let cpu = (cu.user + cu.system) / 1e6;
+        let loss: number;
+        if (typeof out === "number") loss = out;
+        else ({ seconds: s, cpuSeconds: cpu, loss } = await out); // timed inside the child process
         if (round >= warmup) {
           r.result.seconds.push(s);
           r.result.cpuSeconds.push(cpu);
@@ -163,10 +244,11 @@ export async function timeDitSteps(
       log(`  ${round < warmup ? "warm-up" : "round"} ${round < warmup ? round + 1 : round - warmup + 1}: ${parts.join(", ")}`);
     }
     for (const r of rows) {
-      await use(r.backend);
+      if (r.backend !== "pytorch") await use(r.backend);
       r.stepper.dispose();
     }
   } finally {
+    twinProc?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
   return rows.map((r) => r.result);

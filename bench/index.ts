@@ -1,5 +1,7 @@
 // `npm run bench [-- matmul|train|dit] [--smoke] [--steps N] [--backends a,b] [--torch-threads N] [--python PATH]`:
-// matmul GFLOP/s, the reference training step vs numpy's OpenBLAS and PyTorch, and the library's DiT/AR train step.
+// matmul GFLOP/s, the reference training step vs numpy's OpenBLAS and PyTorch, and the library's DiT/AR train step
+// vs its PyTorch twin (interop/twin_train.py). PyTorch runs with as many threads as the primary backend unless
+// --torch-threads says otherwise.
 // The last two lines are always `training ratio vs PyTorch: <x>` and `matmul ratio vs OpenBLAS: <x>`.
 import * as os from "os";
 import { tf, initEngine, describeEngine, setExplicitTranspose, BACKENDS, BackendName, EngineReport } from "../src/engine";
@@ -16,12 +18,13 @@ interface Options {
   ditSteps: number;
   ditObjectives: DitObjective[];
   backends: BackendName[] | null;
+  /** PyTorch threads; 0 = the primary backend's thread count (equal threads, the default). */
   torchThreads: number;
   python: string;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { what: "all", smoke: false, steps: 0, warmup: 1, ditSteps: 0, ditObjectives: ["mdlm", "hdlm", "ar"], backends: null, torchThreads: 1, python: process.env.HDLM_PYTHON ?? "/usr/bin/python3" };
+  const o: Options = { what: "all", smoke: false, steps: 0, warmup: 1, ditSteps: 0, ditObjectives: ["mdlm", "hdlm", "ar"], backends: null, torchThreads: 0, python: process.env.HDLM_PYTHON ?? "/usr/bin/python3" };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (): string => {
@@ -52,7 +55,7 @@ function parseArgs(argv: string[]): Options {
   if (!Number.isInteger(o.ditSteps) || o.ditSteps < 1) throw new Error(`--dit-steps must be a positive integer, got ${o.ditSteps}`);
   if (!Number.isInteger(o.steps) || o.steps < 1) throw new Error(`--steps must be a positive integer, got ${o.steps}`);
   if (!Number.isInteger(o.warmup) || o.warmup < 0) throw new Error(`--warmup must be a non-negative integer, got ${o.warmup}`);
-  if (!Number.isInteger(o.torchThreads) || o.torchThreads < 1) throw new Error(`--torch-threads must be a positive integer, got ${o.torchThreads}`);
+  if (!Number.isInteger(o.torchThreads) || o.torchThreads < 0) throw new Error(`--torch-threads must be a positive integer, got ${o.torchThreads}`);
   return o;
 }
 
@@ -85,6 +88,11 @@ async function main(): Promise<void> {
   for (const r of reports) log(`  ${describeEngine(r)}`);
   for (const n of notes) log(`  ${n}`);
   log(`  ratios below are for ${primary.backend} (the backend auto-selection picks here)`);
+  const primaryThreads = primary.threads > 0 ? primary.threads : os.cpus().length;
+  const equalThreads = o.torchThreads === 0;
+  if (equalThreads) o.torchThreads = primaryThreads;
+  log(`  PyTorch (reference model and DiT twin) runs ${o.torchThreads} thread${o.torchThreads === 1 ? "" : "s"}: ` +
+    (equalThreads ? `the same as ${primary.backend} (${primaryThreads})` : `set by --torch-threads (${primary.backend} runs ${primaryThreads})`));
 
   let trainRatio = NaN;
   let matmulRatio = NaN;
@@ -180,14 +188,15 @@ async function main(): Promise<void> {
       `${o.warmup} warm-up round${o.warmup === 1 ? "" : "s"}, ${o.ditSteps} timed rounds, backends alternating`);
     const ref = o.smoke ? TINY_CONFIG : REFERENCE_CONFIG;
     log(`  reference model (bench/reference-model.ts, fused ops + FusedAdam): B${ref.batch} T${ref.seq} D${ref.width} H${ref.heads} L${ref.layers} V${ref.vocab}, stepped in the same rounds`);
-    const res = await timeDitSteps(c, names, o.ditObjectives, o.warmup, o.ditSteps, log, ref);
+    const res = await timeDitSteps(c, names, o.ditObjectives, o.warmup, o.ditSteps, log, ref, { python: o.python, threads: o.torchThreads });
     log(table(["objective", "backend", "s/step", "CPU-s/step", "tokens/s", "last loss"], res.map((r) => {
       const s = median(r.seconds);
       return [r.objective, r.backend, fmt(s, 3), fmt(median(r.cpuSeconds), 2), fmt(r.tokens / s, 0), fmt(r.loss[r.loss.length - 1], 4)];
     })));
     // Figures of merit (issue 8) for the primary backend: tokens/s per objective, HDLM's step over MDLM's, and
     // MDLM's tokens/s over the reference model's, both measured in the same alternating rounds.
-    const row = (obj: string): DitResult | undefined => res.find((x) => x.objective === obj && x.backend === primary.backend) ?? res.find((x) => x.objective === obj);
+    const lib = res.filter((x) => x.backend !== "pytorch");
+    const row = (obj: string): DitResult | undefined => lib.find((x) => x.objective === obj && x.backend === primary.backend) ?? lib.find((x) => x.objective === obj);
     const tps = (obj: string): number => {
       const r = row(obj);
       return r === undefined ? NaN : r.tokens / median(r.seconds);
@@ -202,6 +211,22 @@ async function main(): Promise<void> {
     log(`reference tokens/s: ${fmt(tps("reference"), 0)}`);
     log(`hdlm step / mdlm step: ${fmt(1 / pairedTps("hdlm", "mdlm"), 3)}`);
     log(`mdlm dit / reference: ${fmt(pairedTps("mdlm", "reference"), 3)}`);
+    // hdlm-lab against its PyTorch twin (same DiT, objective, optimiser and threads), per-round paired medians.
+    const twinRow = (obj: string): DitResult | undefined => res.find((x) => x.objective === obj && x.backend === "pytorch");
+    const vsTwin = (obj: string): number => {
+      const a = row(obj), b = twinRow(obj);
+      if (a === undefined || b === undefined) return NaN;
+      return median(a.seconds.map((s, i) => a.tokens / s / (b.tokens / b.seconds[i])));
+    };
+    const tm = twinRow("mdlm"), th = twinRow("hdlm");
+    for (const obj of ["mdlm", "hdlm"]) {
+      const r = twinRow(obj);
+      if (r !== undefined) log(`PyTorch twin tokens/s ${obj}: ${fmt(r.tokens / median(r.seconds), 0)} (${o.torchThreads} thread${o.torchThreads === 1 ? "" : "s"})`);
+    }
+    log(`PyTorch twin hdlm step / mdlm step: ${tm !== undefined && th !== undefined ? fmt(median(th.seconds.map((s, i) => s / tm.seconds[i])), 3) : "n/a"}`);
+    if (twinRow("hdlm") !== undefined) log(`dit ratio vs PyTorch, hdlm: ${fmt(vsTwin("hdlm"), 3)}`);
+    log(`  dit ratio = ${primary.backend} MDLM tokens/s over the PyTorch twin's, per-round paired median; threads ${primaryThreads} vs ${o.torchThreads}${o.torchThreads === primaryThreads ? " (equal)" : " (UNEQUAL: --torch-threads)"}`);
+    log(`dit ratio vs PyTorch: ${fmt(vsTwin("mdlm"), 3)}`);
     // On a shared machine wall time also counts other processes' turns; process CPU time per token does not.
     const cpuPerToken = (obj: string): number => {
       const r = row(obj);
