@@ -226,6 +226,11 @@ async function main(): Promise<void> {
     log(`PyTorch twin hdlm step / mdlm step: ${tm !== undefined && th !== undefined ? fmt(median(th.seconds.map((s, i) => s / tm.seconds[i])), 3) : "n/a"}`);
     if (twinRow("hdlm") !== undefined) log(`dit ratio vs PyTorch, hdlm: ${fmt(vsTwin("hdlm"), 3)}`);
     log(`  dit ratio = ${primary.backend} MDLM tokens/s over the PyTorch twin's, per-round paired median; threads ${primaryThreads} vs ${o.torchThreads}${o.torchThreads === primaryThreads ? " (equal)" : " (UNEQUAL: --torch-threads)"}`);
+    const cpuVsTwin = (obj: string): number => {
+      const a = row(obj), b = twinRow(obj);
+      return a === undefined || b === undefined ? NaN : median(b.cpuSeconds) / b.tokens / (median(a.cpuSeconds) / a.tokens);
+    };
+    if (tm !== undefined) log(`  same ratio by process CPU-seconds per token (PyTorch's over ${primary.backend}'s): mdlm ${fmt(cpuVsTwin("mdlm"), 3)}, hdlm ${fmt(cpuVsTwin("hdlm"), 3)}`);
     log(`dit ratio vs PyTorch: ${fmt(vsTwin("mdlm"), 3)}`);
     // On a shared machine wall time also counts other processes' turns; process CPU time per token does not.
     const cpuPerToken = (obj: string): number => {

@@ -12,8 +12,8 @@ export const IMPORT_USAGE = `usage: hdlm import --from <file.safetensors|file.ck
   --out <dir>     the run folder to write (config.json, checkpoint.bin, import.json)
   --heads N       attention heads (default: from rotary_emb.inv_freq, a config.json beside the file, or hidden/64)
   --seq-len L     longest sequence (default: config.json model_length, else 1024)
-  --conditioning c  none (mdlm's time_conditioning=False, the default), sigma (time_conditioning=True; not yet a
-                  run folder) or t (a DiT trained in hdlm-lab); default from config.json beside the file
+  --conditioning c  none (mdlm's time_conditioning=False, the default), sigma (time_conditioning=True; the run
+                  folder keeps mdlm's layout) or t (a DiT trained in hdlm-lab); default from config.json beside the file
   --no-ema        a .ckpt's raw weights instead of its EMA weights
   --force         overwrite a run folder that already exists (its config.json, checkpoint.bin, vocab.json, clusters.json)`;
 
@@ -48,7 +48,8 @@ export async function runImport(args: ImportArgs, io: CliIo): Promise<void> {
   const imp = readMdlmCheckpoint(args.from, { heads: args.heads, seqLen: args.seqLen, conditioning: args.conditioning, ema: args.ema ? "auto" : false });
   const c = imp.config;
   io.err(`hdlm import: read ${imp.source.format} ${args.from} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  const r = writeImportedRun(imp, args.out, { force: args.force });
+  // A time-conditioned DiT (fed sigma(t)) keeps mdlm's layout; load-run reads it through referenceRunModel.
+  const r = writeImportedRun(imp, args.out, { force: args.force, layout: c.conditioning === "sigma" ? "reference" : "hdlm" });
   io.out(`imported ${args.from} (${imp.source.format}${imp.source.ema ? ", EMA weights" : ""}) as mdlm's DiT: vocab ${c.vocabSize} (MASK ${c.vocabSize - 1}), hidden ${c.hidden}, ${c.blocks} blocks, ${c.heads} heads, cond_dim ${c.condDim}, seqLen ${c.seqLen}, conditioning ${c.conditioning}`);
   for (const [k, v] of Object.entries(imp.source.inferred)) io.out(`  ${k} from ${v}`);
   for (const i of imp.source.ignored) io.out(`  ignored: ${i}`);

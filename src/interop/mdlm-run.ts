@@ -12,7 +12,7 @@ import { writeCheckpoint, readCheckpoint, CheckpointData } from "../train/checkp
 import { resolveConfig, TrainConfig } from "../train/config";
 import { GPT2_VOCAB_SIZE } from "../data/gpt2";
 import { writeFileAtomic } from "../util/fs";
-import { MdlmDitConfig, HostTensors, toHdlmDitParams, fromHdlmDitParams, foldSigmaZero, mdlmDitBuffers, mdlmDitLayout, mdlmDitDenoiser, mdlmDitEvalModel, MDLM_FREQ_DIM } from "../models/mdlm-dit";
+import { MdlmDitConfig, HostTensors, toHdlmDitParams, fromHdlmDitParams, foldSigmaZero, mdlmDitBuffers, mdlmDitLayout, MDLM_FREQ_DIM, referenceRunModel, referenceLayout as modelsReferenceLayout, type ReferenceRunModel } from "../models/mdlm-dit";
 import type { Params } from "../models/params";
 import { ImportedMdlm } from "./mdlm-import";
 import { writeSafetensors, F32Tensor } from "./safetensors";
@@ -35,8 +35,8 @@ export interface ImportedRunOptions {
   /**
    * "hdlm" (default): checkpoint.bin in hdlm-lab's DiT layout, which load-run reads today (conditioning none or t).
    * "reference": mdlm's names and shapes (`param/vocab_embed.embedding`, ...; meta.layout "reference"), which
-   * {@link mdlmRunModel} loads; the only layout for a time-conditioned (sigma) model. load-run reads it once it
-   * calls mdlmRunModel (see the README's Scaling out).
+   * load-run reads through src/models/mdlm-dit.ts `referenceRunModel`; the only layout for a time-conditioned
+   * (sigma) model.
    */
   layout?: "hdlm" | "reference";
 }
@@ -54,7 +54,7 @@ export function writeImportedRun(imp: ImportedMdlm, dir: string, options: Import
     throw new Error(`${file}: the model has ${c.vocabSize} ids; hdlm-lab runs read raw GPT-2 ids with MASK = ${GPT2_VOCAB_SIZE} (${GPT2_VOCAB_SIZE + 1} ids), so it cannot become a run folder`);
   }
   if (c.conditioning === "sigma" && layout === "hdlm") {
-    throw new Error(`${file}: a time-conditioned (time_conditioning=True) reference DiT is fed sigma(t), which hdlm-lab's run DiT (fed t) cannot express; it needs the reference layout, which hdlm sample/eval load once load-run calls mdlmRunModel`);
+    throw new Error(`${file}: a time-conditioned (time_conditioning=True) reference DiT is fed sigma(t), which hdlm-lab's run DiT (fed t) cannot express; it needs the reference layout, which hdlm sample and eval load`);
   }
   if (fs.existsSync(path.join(dir, "config.json")) && !options.force) throw new Error(`${dir} already holds a run (config.json); pass --force to overwrite it`);
   const raw = {
@@ -107,41 +107,18 @@ export function writeImportedRun(imp: ImportedMdlm, dir: string, options: Import
   return { dir, config, parameters: n };
 }
 
-/** The conditioning of a reference-layout run checkpoint (meta.arch "mdlm-dit", meta.layout "reference"), else null. */
+/** The conditioning of a reference-layout run checkpoint, else null (src/models/mdlm-dit.ts `referenceLayout`). */
 export function referenceLayout(ck: CheckpointData, file: string): MdlmDitConfig["conditioning"] | null {
-  if (ck.meta.arch !== "mdlm-dit" || ck.meta.layout !== "reference") return null;
-  const cond = ck.meta.conditioning;
-  if (cond !== "none" && cond !== "sigma" && cond !== "t") throw new Error(`checkpoint ${file}: meta.conditioning must be none, sigma or t, got ${JSON.stringify(cond)}`);
-  return cond;
+  return modelsReferenceLayout(ck, file);
 }
 
 /**
- * mdlm's DiT of a run checkpoint written in the reference layout (meta.layout "reference"), as load-run needs it:
- * the parameters (reference names) and the Denoiser and EvalModel (mdlmDitForward, fed sigma(t), 0 or t as the
- * checkpoint's conditioning says). Null for any other checkpoint, so load-run keeps its own DiT for those. Throws one
- * line naming the file and the first missing or mis-shaped parameter.
+ * mdlm's DiT of a run checkpoint written in the reference layout (meta.layout "reference"): what load-run uses
+ * (src/models/mdlm-dit.ts `referenceRunModel`) with the run's sizes from its config. Null for any other checkpoint.
  */
-export function mdlmRunModel(
-  ck: CheckpointData,
-  config: TrainConfig,
-  file: string,
-): { params: Params; config: MdlmDitConfig; denoiser: (tokens: tf.Tensor2D, t: tf.Tensor1D) => tf.Tensor3D; evalModel: (z: tf.Tensor2D, t: tf.Tensor1D, pad: tf.Tensor2D) => tf.Tensor3D } | null {
-  const cond = referenceLayout(ck, file);
-  if (cond === null) return null;
-  if (config.objective.kind !== "mdlm") throw new Error(`checkpoint ${file} holds mdlm's DiT but the run's objective is ${config.objective.kind}`);
-  const c: MdlmDitConfig = { ...runMdlmConfig(config), conditioning: cond };
-  const params: Params = {};
-  try {
-    for (const { name, shape } of mdlmDitLayout(c)) {
-      const t = ck.tensors[`param/${name}`];
-      if (t === undefined || t.shape.join(",") !== shape.join(",")) throw new Error(`checkpoint ${file} lacks param/${name} with shape [${shape.join(", ")}]`);
-      params[name] = tf.tidy(() => tf.variable(tf.tensor(t.data, t.shape, "float32"), false));
-    }
-  } catch (e) {
-    for (const v of Object.values(params)) v.dispose();
-    throw e;
-  }
-  return { params, config: c, denoiser: mdlmDitDenoiser(params, c), evalModel: mdlmDitEvalModel(params, c) };
+export function mdlmRunModel(ck: CheckpointData, config: TrainConfig, file: string): ReferenceRunModel | null {
+  const { conditioning: _, ...sizes } = runMdlmConfig(config);
+  return referenceRunModel(ck, sizes, config.objective.kind, file);
 }
 
 function readRunConfig(dir: string): TrainConfig {

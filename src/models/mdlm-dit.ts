@@ -384,3 +384,51 @@ export function fromHdlmDitParams(hd: HostTensors, c: MdlmDitConfig): HostTensor
   }
   return out;
 }
+
+/** A run checkpoint's contents as load-run reads them (src/train/checkpoint `CheckpointData`, structurally). */
+export interface RunCheckpointContents {
+  meta: Record<string, unknown>;
+  tensors: Record<string, { shape: number[]; data: Float32Array }>;
+}
+
+/** The conditioning of a reference-layout run checkpoint (meta.arch "mdlm-dit", meta.layout "reference"), else null. */
+export function referenceLayout(ck: RunCheckpointContents, file: string): MdlmConditioning | null {
+  if (ck.meta.arch !== "mdlm-dit" || ck.meta.layout !== "reference") return null;
+  const cond = ck.meta.conditioning;
+  if (cond !== "none" && cond !== "sigma" && cond !== "t") throw new Error(`checkpoint ${file}: meta.conditioning must be none, sigma or t, got ${JSON.stringify(cond)}`);
+  return cond;
+}
+
+/** mdlm's DiT loaded from a reference-layout run checkpoint: parameters (reference names), Denoiser and EvalModel. */
+export interface ReferenceRunModel {
+  params: Params;
+  config: MdlmDitConfig;
+  denoiser: (tokens: tf.Tensor2D, t: tf.Tensor1D) => tf.Tensor3D;
+  evalModel: (z: tf.Tensor2D, t: tf.Tensor1D, pad: tf.Tensor2D) => tf.Tensor3D;
+}
+
+/**
+ * mdlm's DiT of a run checkpoint written in the reference layout (meta.layout "reference", e.g. `hdlm import
+ * --layout reference` of a time-conditioned checkpoint), as load-run needs it: the parameters and the Denoiser and
+ * EvalModel (mdlmDitForward fed sigma(t), 0 or t as the checkpoint's conditioning says). `sizes` are the run's
+ * (vocabSize = V + 1 ids, MASK last); `objective` its objective kind. Null for any other checkpoint, so load-run keeps
+ * its own DiT for those. Throws one line naming the file and the first missing or mis-shaped parameter.
+ */
+export function referenceRunModel(ck: RunCheckpointContents, sizes: Omit<MdlmDitConfig, "conditioning">, objective: string, file: string): ReferenceRunModel | null {
+  const cond = referenceLayout(ck, file);
+  if (cond === null) return null;
+  if (objective !== "mdlm") throw new Error(`checkpoint ${file} holds mdlm's DiT but the run's objective is ${objective}`);
+  const c = checkMdlmDitConfig({ ...sizes, conditioning: cond });
+  const params: Params = {};
+  try {
+    for (const { name, shape } of mdlmDitLayout(c)) {
+      const t = ck.tensors[`param/${name}`];
+      if (t === undefined || t.shape.join(",") !== shape.join(",")) throw new Error(`checkpoint ${file} lacks param/${name} with shape [${shape.join(", ")}]`);
+      params[name] = tf.tidy(() => tf.variable(tf.tensor(t.data, t.shape, "float32"), false));
+    }
+  } catch (e) {
+    for (const v of Object.values(params)) v.dispose();
+    throw e;
+  }
+  return { params, config: c, denoiser: mdlmDitDenoiser(params, c), evalModel: mdlmDitEvalModel(params, c) };
+}

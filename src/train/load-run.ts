@@ -6,6 +6,7 @@ import { tf } from "../engine/tf";
 import { ModelConfig, checkModelConfig } from "../models/config";
 import { Params, initParams, disposeParams } from "../models/params";
 import { arForward } from "../models/transformer";
+import { referenceRunModel } from "../models/mdlm-dit";
 import { TimeSampler } from "../schedules/time-sampler";
 import { makeMethod, objectiveClusters } from "../methods/registry";
 import { ditDenoiser } from "../methods/denoiser";
@@ -154,9 +155,12 @@ export function loadRun(dir: string): LoadedRun {
   const sizes = makeMethod(config.objective, { vocabSize: V, clusters, times: TimeSampler.hdlm() });
   const model = checkModelConfig({ ...config.model, inputSize: sizes.inputSize, outputSize: sizes.outputSize });
   const ck = readCheckpoint(ckFile);
-  const params = initParams(model, sizes.modelKind, config.seed);
+  // mdlm's DiT in the reference layout (an imported time-conditioned checkpoint), else null: hdlm-lab's own DiT.
+  const m = config.model;
+  const ref = referenceRunModel(ck, { vocabSize: V + 1, hidden: m.hidden, blocks: m.layers, heads: m.heads, condDim: m.condDim, mlpRatio: m.mlpRatio, seqLen: m.seqLen }, config.objective.kind, ckFile);
+  const params = ref?.params ?? initParams(model, sizes.modelKind, config.seed);
   try {
-    restoreTensors(ck, "param", params, ckFile);
+    if (ref === null) restoreTensors(ck, "param", params, ckFile);
   } catch (e) {
     disposeParams(params);
     throw e;
@@ -179,12 +183,12 @@ export function loadRun(dir: string): LoadedRun {
     clusters,
     denoiser() {
       needDit("denoiser");
-      const f = ditDenoiser(params, model);
+      const f = ref?.denoiser ?? ditDenoiser(params, model);
       return (tokens, t) => f(tokens, t);
     },
     evalModel() {
       needDit("evalModel");
-      return ditDenoiser(params, model);
+      return ref?.evalModel ?? ditDenoiser(params, model);
     },
     arLogits(tokens, mask) {
       if (sizes.modelKind !== "ar") throw new Error(`arLogits: run ${dir} is a ${config.objective.kind} run, not an ar run`);

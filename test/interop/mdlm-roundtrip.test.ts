@@ -303,6 +303,15 @@ test("time-conditioned checkpoint: the reference-layout run checkpoint gives PyT
   } finally {
     for (const v of Object.values(m.params)) v.dispose();
   }
+  // load-run reads the reference layout (src/models/mdlm-dit.ts referenceRunModel): the same logits through loadRun
+  const lr = loadRun(run);
+  try {
+    const [B, T] = ref.shape;
+    const d = maxAbsDiff(lr.denoiser()(tf.tensor2d(ref.tokens, [B, T], "int32"), tf.tensor1d(ts)).dataSync(), ref.logits);
+    assert.ok(d < 1e-4, `loadRun's denoiser at t differs from PyTorch at sigma(t) by ${d}`);
+  } finally {
+    lr.dispose();
+  }
   const out = f("sigma.safetensors");
   exportRun(run, out);
   const back = readMdlmCheckpoint(out);
@@ -373,7 +382,19 @@ test("hdlm import/export CLI: round trip and one-line errors for bad files", { s
   const ex = await hdlm("export", "--run", run, "--to", f("cli.safetensors"));
   assert.equal(ex.status, 0, ex.err);
   assert.equal((await hdlm("import", "--from", f("a.ckpt"), "--arch", "mdlm-dit", "--out", run)).status, 1, "an existing run needs --force");
-  oneLine(await hdlm("import", "--from", f("a.ckpt"), "--arch", "mdlm-dit", "--out", f("x"), "--conditioning", "sigma"), "a.ckpt", "time-conditioned");
+  // a time-conditioned checkpoint becomes a reference-layout run folder that load-run reads (mdlm's DiT fed sigma(t))
+  const sig = await hdlm("import", "--from", f("a.ckpt"), "--arch", "mdlm-dit", "--out", f("cli-sigma"), "--conditioning", "sigma", "--seq-len", "16");
+  assert.equal(sig.status, 0, sig.err);
+  assert.equal(JSON.parse(fs.readFileSync(path.join(f("cli-sigma"), "import.json"), "utf8")).layout, "reference");
+  const sr = loadRun(f("cli-sigma"));
+  try {
+    const tok = tf.tensor2d([[1, 50257, 7, 50257]], [1, 4], "int32");
+    const a = sr.denoiser()(tok, tf.tensor1d([0.3])).dataSync();
+    const b = sr.denoiser()(tok, tf.tensor1d([0.9])).dataSync();
+    assert.ok(maxAbsDiff(a, b) > 1e-3, "a sigma-conditioned run must depend on t");
+  } finally {
+    sr.dispose();
+  }
   assert.equal((await hdlm("import", "--from", f("a.ckpt"), "--arch", "mdlm-dit", "--out", f("x"), "--conditioning", "tau")).status, 2);
 
   const bytes = fs.readFileSync(f("a.ckpt"));
