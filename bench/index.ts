@@ -55,7 +55,7 @@ function parseArgs(argv: string[]): Options {
   if (!Number.isInteger(o.ditSteps) || o.ditSteps < 1) throw new Error(`--dit-steps must be a positive integer, got ${o.ditSteps}`);
   if (!Number.isInteger(o.steps) || o.steps < 1) throw new Error(`--steps must be a positive integer, got ${o.steps}`);
   if (!Number.isInteger(o.warmup) || o.warmup < 0) throw new Error(`--warmup must be a non-negative integer, got ${o.warmup}`);
-  if (!Number.isInteger(o.torchThreads) || o.torchThreads < 0) throw new Error(`--torch-threads must be a positive integer, got ${o.torchThreads}`);
+  if (!Number.isInteger(o.torchThreads) || o.torchThreads < 0) throw new Error(`--torch-threads must be a positive integer (0: as many as the primary backend), got ${o.torchThreads}`);
   return o;
 }
 

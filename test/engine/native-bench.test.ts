@@ -14,6 +14,11 @@ test("bench --smoke runs and ends with the training and matmul ratio lines", () 
   assert.match(lines[lines.length - 1], /^matmul ratio vs OpenBLAS: (\d+\.\d{3}|n\/a)$/);
   assert.match(r.stdout, /matmul GFLOP\/s/);
   assert.match(r.stdout, /reference training step: B2 T8 D16 H2 L2 V32/);
+  // The DiT section times the PyTorch twin at the native backend's thread count (or says in one line why not).
+  assert.match(r.stdout, /^ {2}PyTorch \(reference model and DiT twin\) runs \d+ threads?: /m);
+  assert.match(r.stdout, /^ {2}PyTorch twin (of the DiT \(interop\/twin_train\.py\): .* \d+ threads?,|skipped: )/m);
+  assert.match(r.stdout, /^dit ratio vs PyTorch: (\d+\.\d{3}|n\/a)$/m);
+  assert.match(r.stdout, /^PyTorch twin hdlm step \/ mdlm step: (\d+\.\d{3}|n\/a)$/m);
   // Peak RSS is measured per engine in its own process: one row per trained tfjs backend with a positive MiB figure.
   assert.match(r.stdout, /^peak RSS, one engine per process, \d+ training steps each/m);
   const rss = [...r.stdout.matchAll(/^tfjs (\w+) +(\d+) +(\d+) +(\d+\.\d{2}|n\/a)$/gm)];
