@@ -2,12 +2,12 @@
 import type { tf } from "../engine/tf";
 import type { ModelConfig } from "../models/config";
 import type { Params } from "../models/params";
-import { ditForward } from "../models/transformer";
+import { ditLogits } from "../models/arch";
 
 /** Token logits [B, L, W] of the DiT `params` for noisy ids z [B, L], times t [B] and an optional padding mask. */
 export type DitDenoiser = (z: tf.Tensor2D, t: tf.Tensor1D, padMask?: tf.Tensor2D | null) => tf.Tensor3D;
 
-/** The DiT with parameters `params` and sizes `model` as a {@link DitDenoiser}. */
+/** The diffusion network `model` selects (`arch`), with parameters `params`, as a {@link DitDenoiser}. */
 export function ditDenoiser(params: Params, model: ModelConfig): DitDenoiser {
-  return (z, t, padMask = null) => ditForward(params, model, z, t, padMask).logits;
+  return (z, t, padMask = null) => ditLogits(params, model, z, t, padMask);
 }

@@ -21,7 +21,20 @@ export interface ModelConfig {
   mlpRatio: number;
   /** Clusters of the auxiliary cluster head (hdlm.md §3.5); 0 = no auxiliary head (default). */
   auxClusters: number;
+  /**
+   * The diffusion network: "hdlm-dit" (default, src/models/transformer.ts) or "mdlm-dit", mdlm's reference DiT
+   * parameter for parameter (src/models/mdlm-dit.ts; MDLM and GIDD objectives, run folders in the reference layout).
+   */
+  arch?: ModelArch;
+  /** mdlm-dit only: what its time embedding is fed (default "none", mdlm's time_conditioning=False). */
+  conditioning?: "none" | "sigma" | "t";
 }
+
+/** The diffusion network architectures. */
+export type ModelArch = "hdlm-dit" | "mdlm-dit";
+
+/** The architectures a config may name. */
+export const MODEL_ARCHS: readonly ModelArch[] = ["hdlm-dit", "mdlm-dit"];
 
 /** The named size presets of hdlm.md §8.1. */
 export type ModelPresetName = "tiny" | "cpu" | "small" | "base";

@@ -10,3 +10,6 @@ export { layerNorm, modulate, gatedResidual, silu, dense, timestepEmbedding, rot
 export type { AttentionMask } from "./layers";
 export { mdlmDitForward, mdlmSubs, mdlmSigma, mdlmDitDenoiser, mdlmDitEvalModel, mdlmDitLayout, initMdlmDitParams, checkMdlmDitParams, checkMdlmDitConfig, toHdlmDitParams, fromHdlmDitParams, mdlmToModelConfig } from "./mdlm-dit";
 export type { MdlmDitConfig, MdlmConditioning } from "./mdlm-dit";
+export { initModel, ditLogits, mdlmDitConfigOf } from "./arch";
+export { MODEL_ARCHS } from "./config";
+export type { ModelArch } from "./config";

@@ -417,7 +417,7 @@ export interface ReferenceRunModel {
 export function referenceRunModel(ck: RunCheckpointContents, sizes: Omit<MdlmDitConfig, "conditioning">, objective: string, file: string): ReferenceRunModel | null {
   const cond = referenceLayout(ck, file);
   if (cond === null) return null;
-  if (objective !== "mdlm") throw new Error(`checkpoint ${file} holds mdlm's DiT but the run's objective is ${objective}`);
+  if (objective !== "mdlm" && objective !== "gidd") throw new Error(`checkpoint ${file} holds mdlm's DiT but the run's objective is ${objective} (it serves mdlm and gidd)`);
   const c = checkMdlmDitConfig({ ...sizes, conditioning: cond });
   const params: Params = {};
   try {

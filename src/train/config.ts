@@ -1,7 +1,7 @@
 // Typed, validated training configs: a JSON file whose fields override a named preset (tiny, cpu, small).
 // Unknown or ill-typed fields are errors naming the field path and the fix; objectives are a discriminated union.
 import * as fs from "fs";
-import { MODEL_PRESETS, ModelPresetName } from "../models/config";
+import { MODEL_PRESETS, MODEL_ARCHS, ModelPresetName, type ModelArch } from "../models/config";
 import type { ModelConfig } from "../models/config";
 import { DEFAULT_OPTIM, OptimConfig } from "./optimizer";
 import type { TimeSamplingMethod } from "../schedules/time-sampler";
@@ -118,7 +118,7 @@ export function resolveConfig(raw: unknown, source = "config"): TrainConfig {
     const preset = oneOf(o.preset ?? "tiny", `${source}.preset`, ["tiny", "cpu", "small"] as const);
     const P = TRAIN_PRESETS[preset];
     const mp = { ...MODEL_PRESETS[P.model], auxClusters: 0 };
-    const mo = o.model === undefined ? {} : object(o.model, `${source}.model`, Object.keys(mp));
+    const mo = o.model === undefined ? {} : object(o.model, `${source}.model`, [...Object.keys(mp), "arch", "conditioning"]);
     const mpath = `${source}.model`;
     const model: TrainModelConfig = {
       hidden: opt(mo, "hidden", mpath, mp.hidden, (v, p) => integer(v, p, 1)),
@@ -129,6 +129,13 @@ export function resolveConfig(raw: unknown, source = "config"): TrainConfig {
       mlpRatio: opt(mo, "mlpRatio", mpath, mp.mlpRatio, (v, p) => integer(v, p, 1)),
       auxClusters: opt(mo, "auxClusters", mpath, mp.auxClusters, (v, p) => integer(v, p, 0)),
     };
+    // The network: hdlm-lab's DiT unless model.arch says mdlm-dit (then its conditioning too; both left out otherwise,
+    // so configs of earlier runs resolve exactly as before).
+    const arch = opt(mo, "arch", mpath, "hdlm-dit" as ModelArch, (v, p) => oneOf(v, p, MODEL_ARCHS));
+    if (arch === "mdlm-dit") {
+      model.arch = arch;
+      model.conditioning = opt(mo, "conditioning", mpath, "none" as const, (v, p) => oneOf(v, p, ["none", "sigma", "t"] as const));
+    } else if (mo.conditioning !== undefined) fail(`${mpath}.conditioning`, `applies to model.arch "mdlm-dit" only; remove it or set model.arch`);
     if (model.hidden % model.heads !== 0 || (model.hidden / model.heads) % 2 !== 0) {
       fail(`${mpath}.heads`, `must divide model.hidden (${model.hidden}) into an even head width, got ${model.heads}`);
     }

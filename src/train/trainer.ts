@@ -5,7 +5,8 @@ import * as path from "path";
 import { tf } from "../engine/tf";
 import { engineReport, describeEngine } from "../engine/select";
 import { ModelConfig, checkModelConfig } from "../models/config";
-import { Params, initParams, disposeParams } from "../models/params";
+import { Params, disposeParams } from "../models/params";
+import { initModel } from "../models/arch";
 import { TrainConfig } from "./config";
 import { AdamW } from "./optimizer";
 import { Objective, makeObjective } from "./objectives";
@@ -75,7 +76,10 @@ export class Trainer {
     this.hooks = hooks;
     this.objective = makeObjective(config, data);
     this.model = checkModelConfig({ ...config.model, inputSize: this.objective.inputSize, outputSize: this.objective.outputSize });
-    this.params = initParams(this.model, this.objective.modelKind, config.seed);
+    if (this.model.arch === "mdlm-dit" && (this.objective.clusters !== null || this.objective.modelKind !== "dit")) {
+      throw new Error(`config.model.arch "mdlm-dit" (mdlm's reference DiT) trains the mdlm and gidd objectives, not ${this.objective.kind}`);
+    }
+    this.params = initModel(this.model, this.objective.modelKind, config.seed);
     this.objective.initParams(this.params);
     this.optimizer = new AdamW(this.params, config.optim, config.steps);
   }
@@ -153,6 +157,8 @@ export class Trainer {
       // whole data position and RNG state.
       dataPosition: { nextTrainBatch: this.step },
       rng: { scheme: "counter", seed: this.config.seed, nextStep: this.step + 1 },
+      // mdlm's reference DiT: parameters under the reference's names, which load-run and export read as such.
+      ...(this.model.arch === "mdlm-dit" ? { arch: "mdlm-dit", layout: "reference", conditioning: this.model.conditioning ?? "none" } : {}),
       config: this.config,
     });
   }
