@@ -13,7 +13,6 @@ import { resolveConfig, TrainConfig } from "../train/config";
 import { GPT2_VOCAB_SIZE } from "../data/gpt2";
 import { writeFileAtomic } from "../util/fs";
 import { MdlmDitConfig, HostTensors, toHdlmDitParams, fromHdlmDitParams, foldSigmaZero, mdlmDitBuffers, mdlmDitLayout, MDLM_FREQ_DIM, referenceRunModel, referenceLayout as modelsReferenceLayout, type ReferenceRunModel } from "../models/mdlm-dit";
-import type { Params } from "../models/params";
 import { ImportedMdlm } from "./mdlm-import";
 import { writeSafetensors, F32Tensor } from "./safetensors";
 

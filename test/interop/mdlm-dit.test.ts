@@ -22,6 +22,7 @@ import {
 import { ditForward } from "../../src/models/transformer";
 import type { Params } from "../../src/models/params";
 import { SeededRng } from "../../src/util/rng";
+import { randomWeights } from "./weights";
 
 before(async () => {
   await initEngine();
@@ -29,19 +30,6 @@ before(async () => {
 
 const TINY: MdlmDitConfig = { vocabSize: 41, hidden: 16, blocks: 2, heads: 2, condDim: 8, mlpRatio: 4, seqLen: 12, conditioning: "none" };
 
-/** Random reference weights (adaLN and head non-zero, unlike the init). */
-function randomWeights(c: MdlmDitConfig, seed: number): HostTensors {
-  const rng = new SeededRng(seed);
-  const out: HostTensors = new Map();
-  for (const { name, shape } of mdlmDitLayout(c)) {
-    const n = shape.reduce((a, b) => a * b, 1);
-    const data = new Float32Array(n);
-    const norm = /norm/.test(name);
-    for (let i = 0; i < n; i++) data[i] = norm ? 1 + 0.2 * (rng.uniform() - 0.5) : (rng.uniform() - 0.5) * (shape.length === 2 ? 2 / Math.sqrt(shape[1]) : 0.2);
-    out.set(name, { shape: shape.slice(), data });
-  }
-  return out;
-}
 
 function vars(w: HostTensors): Params {
   const p: Params = {};

@@ -9,11 +9,11 @@ import * as path from "path";
 import { tf } from "../../src/engine/tf";
 import { initEngine } from "../../src/engine";
 import { writeImportedRun, type ImportedMdlm } from "../../src/interop";
-import { mdlmDitLayout, mdlmDitForward, mdlmSigma, referenceRunModel, type MdlmDitConfig, type HostTensors } from "../../src/models/mdlm-dit";
+import { mdlmDitForward, mdlmSigma, referenceRunModel, type MdlmDitConfig, type HostTensors } from "../../src/models/mdlm-dit";
 import type { Params } from "../../src/models/params";
 import { loadRun, sampleRun } from "../../src/train/load-run";
 import { readCheckpoint } from "../../src/train/checkpoint";
-import { SeededRng } from "../../src/util/rng";
+import { randomWeights } from "./weights";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hdlm-ref-run-"));
 before(async () => {
@@ -24,18 +24,6 @@ after(() => fs.rmSync(dir, { recursive: true, force: true }));
 // GPT-2 + MASK ids (what a run folder reads), a tiny network.
 const C: MdlmDitConfig = { vocabSize: 50258, hidden: 16, blocks: 1, heads: 2, condDim: 8, mlpRatio: 2, seqLen: 8, conditioning: "sigma" };
 
-function randomWeights(c: MdlmDitConfig, seed: number): HostTensors {
-  const rng = new SeededRng(seed);
-  const out: HostTensors = new Map();
-  for (const { name, shape } of mdlmDitLayout(c)) {
-    const n = shape.reduce((a, b) => a * b, 1);
-    const data = new Float32Array(n);
-    const norm = /norm/.test(name);
-    for (let i = 0; i < n; i++) data[i] = norm ? 1 + 0.2 * (rng.uniform() - 0.5) : (rng.uniform() - 0.5) * (shape.length === 2 ? 2 / Math.sqrt(shape[1]) : 0.4);
-    out.set(name, { shape: shape.slice(), data });
-  }
-  return out;
-}
 
 const imported = (weights: HostTensors, config: MdlmDitConfig = C): ImportedMdlm => ({
   config,
@@ -44,7 +32,7 @@ const imported = (weights: HostTensors, config: MdlmDitConfig = C): ImportedMdlm
 });
 
 test("a reference-layout run folder loads: denoiser and eval model are mdlm's DiT at sigma(t); sampling runs", () => {
-  const weights = randomWeights(C, 3);
+  const weights = randomWeights(C, 3, 0.4);
   const run = path.join(dir, "run");
   writeImportedRun(imported(weights), run, { layout: "reference" });
   const r = loadRun(run);
@@ -81,11 +69,11 @@ test("a reference-layout run folder loads: denoiser and eval model are mdlm's Di
 
 test("referenceRunModel: null for hdlm-lab's own layout, one-line errors for a wrong objective or a missing tensor", () => {
   const run = path.join(dir, "own");
-  writeImportedRun(imported(randomWeights(C, 4), { ...C, conditioning: "t" }), run, { layout: "hdlm", force: true });
+  writeImportedRun(imported(randomWeights(C, 4, 0.4), { ...C, conditioning: "t" }), run, { layout: "hdlm", force: true });
   const sizes = { vocabSize: C.vocabSize, hidden: C.hidden, blocks: C.blocks, heads: C.heads, condDim: C.condDim, mlpRatio: C.mlpRatio, seqLen: C.seqLen };
   assert.equal(referenceRunModel(readCheckpoint(path.join(run, "checkpoint.bin")), sizes, "mdlm", "own.bin"), null);
   const ref = path.join(dir, "ref");
-  writeImportedRun(imported(randomWeights(C, 5)), ref, { layout: "reference" });
+  writeImportedRun(imported(randomWeights(C, 5, 0.4)), ref, { layout: "reference" });
   const ck = readCheckpoint(path.join(ref, "checkpoint.bin"));
   assert.throws(() => referenceRunModel(ck, sizes, "hdlm", "ref.bin"), /ref.bin holds mdlm's DiT but the run's objective is hdlm/);
   delete ck.tensors["param/blocks.0.attn_qkv.weight"];
