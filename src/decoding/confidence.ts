@@ -3,6 +3,7 @@
 import { checkCount, checkLayout } from "./config";
 import { boxFilterGateValues, EmptyRowRule } from "./box-filter";
 import { decodedMask } from "./gate";
+import type { StepArrays } from "./conv-step";
 
 /** The argmax of each row of a flat [rows * V] table: ids and values (ties: the lower id). */
 export function rowArgmax(probs: ArrayLike<number>, vocabSize: number): { ids: Int32Array; values: Float64Array } {
@@ -63,15 +64,7 @@ export function topNPositions(
 }
 
 /** Input of {@link selectByGatedConfidence}: host arrays of one batch at one step. */
-export interface ConfidenceSelectInput {
-  /** Model token probabilities [batch * length * vocabSize], MASK excluded. */
-  probs: ArrayLike<number>;
-  /** Current ids [batch * length]; MASK is `maskId` (default vocabSize). */
-  z: ArrayLike<number>;
-  batch: number;
-  length: number;
-  vocabSize: number;
-  maskId?: number;
+export interface ConfidenceSelectInput extends StepArrays {
   /** K (odd) and κ of the gate, and the empty-row rule (see boxFilterGateValues). */
   kernelSize: number;
   convMult?: number;

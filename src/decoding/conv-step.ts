@@ -21,8 +21,8 @@ import { topCandidates } from "./top-k";
  */
 export type ConvNormalization = "matched" | "reference" | "none";
 
-/** Input of {@link gatedStepRows}: host arrays of one batch at one step, and the per-position gate. */
-export interface GatedStepInput {
+/** Host arrays of one batch at one decoding step: what every gated selection reads. */
+export interface StepArrays {
   /** Model token probabilities p_θ [batch * length * vocabSize], MASK excluded (decoding.md §1 step 1). */
   probs: ArrayLike<number>;
   /** Current ids [batch * length]; MASK is `maskId`. Prompt tokens are ordinary decoded ids. */
@@ -32,6 +32,10 @@ export interface GatedStepInput {
   vocabSize: number;
   /** The MASK id (default vocabSize). */
   maskId?: number;
+}
+
+/** Input of {@link gatedStepRows}: host arrays of one batch at one step, and the per-position gate. */
+export interface GatedStepInput extends StepArrays {
   /** Reverse step times, 0 <= s < t <= 1. */
   t: number;
   s: number;

@@ -10,7 +10,7 @@ export { drawUnmaskPositions, drawCandidate } from "./draw";
 export { topCandidates } from "./top-k";
 export type { TopCandidates } from "./top-k";
 export { gatedStepRows, convolutionalStepRows, drawConvolutionalStep, convolutionalStep } from "./conv-step";
-export type { ConvNormalization, GatedStepInput, ConvStepInput, ConvStepRows } from "./conv-step";
+export type { ConvNormalization, StepArrays, GatedStepInput, ConvStepInput, ConvStepRows } from "./conv-step";
 export { rowArgmax, gatedConfidence, topNPositions, selectByGatedConfidence } from "./confidence";
 export type { ConfidenceSelectInput } from "./confidence";
 export { semiArPlan, blockWindow, blockOfStep, currentBlocks, semiArGate, semiArSelect } from "./semi-ar";
