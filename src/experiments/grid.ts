@@ -2,7 +2,8 @@
 // in its own run folder (atomic checkpoints, resumed after an interruption), then scored on exactly the same tokens
 // (whole-document windows of the OWT validation and held-out splits, WikiText-2 rows) by the unclipped ELBO with K
 // t strata per sequence (diffusion) or the exact NLL (AR, unigram), plus generative PPL and entropy of samples.
-// Every finished run is one JSON file in `<outDir>/rows/`: a rerun skips it, so a long grid continues run by run.
+// Every finished run is one JSON file in `<outDir>/rows/`: a rerun skips it, so a long grid continues run by run;
+// `<outDir>/scorer/` keeps the weights of the AR model that scores samples (generative PPL).
 import * as fs from "fs";
 import * as path from "path";
 import type { Corpus } from "../data/corpus";
@@ -20,6 +21,8 @@ import { writeFileAtomic } from "../util/fs";
 import { corpusTokenData } from "../train/corpus-data";
 import { runConfig, type ObjectiveSpec, type RunSettings } from "./compare";
 import { firstDifference } from "../util/json-diff";
+import { tf } from "../engine/tf";
+import { readCheckpoint, writeCheckpoint } from "../train/checkpoint";
 
 /** One method of the grid: a label for tables, its objective (`ar` included) and optional optimiser overrides. */
 export interface GridMethod {
@@ -191,6 +194,28 @@ function readCurve(runDir: string): { tokens: number; val: number }[] {
   return out;
 }
 
+/**
+ * A parameters-only copy of the gen-PPL scorer's run folder in `scorerDir` (its config and vocabulary, the weights
+ * without the optimiser moments), kept beside the rows so that a grid resumed on another checkout, where the run
+ * folders are gone, scores samples with the same AR model.
+ */
+function keepScorer(runDir: string, scorerDir: string): void {
+  const ckFile = path.join(runDir, "checkpoint.bin");
+  if (!fs.existsSync(ckFile)) {
+    throw new Error(`the gen-PPL scorer's run folder ${runDir} has no checkpoint.bin and ${scorerDir} holds no copy of it; move its row away (${path.join(path.dirname(scorerDir), "rows")}) to train it again`);
+  }
+  const ck = readCheckpoint(ckFile);
+  const tensors: Record<string, tf.Tensor> = {};
+  for (const [name, t] of Object.entries(ck.tensors)) if (name.startsWith("param/")) tensors[name] = tf.tensor(t.data, t.shape, "float32");
+  fs.mkdirSync(scorerDir, { recursive: true });
+  try {
+    writeCheckpoint(path.join(scorerDir, "checkpoint.bin"), tensors, ck.meta);
+  } finally {
+    tf.dispose(Object.values(tensors));
+  }
+  for (const f of ["config.json", "vocab.json"]) if (fs.existsSync(path.join(runDir, f))) fs.copyFileSync(path.join(runDir, f), path.join(scorerDir, f));
+}
+
 /** The unigram row: token frequencies of the training split, scored on every set. */
 export function unigramRow(corpus: Corpus, sets: EvalSet[]): { model: UnigramModel; row: GridRow } {
   const train = corpus.documents("train");
@@ -300,7 +325,9 @@ export async function runGrid(config: GridConfig): Promise<GridResult> {
           }
         }
         if (modelKind === "ar" && genScorer === null) {
-          const r = loadRun(cfg.runDir);
+          const scorerDir = path.join(outDir, "scorer");
+          if (!fs.existsSync(path.join(scorerDir, "checkpoint.bin"))) keepScorer(cfg.runDir, scorerDir);
+          const r = loadRun(scorerDir);
           genScorer = { run: r, scorer: arScorer((x, mask) => r.arLogits(x, mask), { name: `AR ${m.name} seed ${seed} (${cfg.steps} steps, same corpus)`, vocabSize: corpus.vocabSize, seqLen: L }) };
         }
       }

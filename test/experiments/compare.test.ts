@@ -83,7 +83,10 @@ test("a tiny grid (AR, MDLM, HDLM, GIDD+ x 2 seeds + unigram) scores every run o
   assert.match(md[2], /^\| unigram/);
   assert.match(differencesMarkdown(r), /MDLM − AR/);
 
-  // A rerun reads the finished rows; a run whose row is missing resumes from its checkpoint to the same scores.
+  // A rerun reads the finished rows; a run whose row is missing resumes from its checkpoint to the same scores. The
+  // gen-PPL scorer comes from the kept copy, so its run folder may be gone (a grid resumed on another checkout).
+  assert.ok(fs.existsSync(path.join(outDir, "scorer", "checkpoint.bin")));
+  fs.rmSync(path.join(outDir, "runs", "ar-seed0"), { recursive: true });
   fs.rmSync(path.join(outDir, "rows", "mdlm-seed1.json"));
   const again = await runGrid(config);
   assert.deepEqual(again.trained, ["mdlm-seed1"]);
