@@ -29,7 +29,7 @@ function perSequence(x: tf.Tensor, v: tf.Tensor): boolean {
  * one fused C++ pass (and one for the gradient); other shapes and backends use tfjs ops.
  */
 export function modulate(x: tf.Tensor3D, shift: tf.Tensor3D, scale: tf.Tensor3D): tf.Tensor3D {
-  if (fusedNativeActive() && x.dtype === "float32" && perSequence(x, shift) && perSequence(x, scale)) return fusedModulate(x, shift, scale);
+  if (perSequence(x, shift) && perSequence(x, scale)) return fusedModulate(x, shift, scale); // native or its tfjs path
   return tf.add(tf.mul(x, tf.add(scale, 1)), shift) as tf.Tensor3D;
 }
 
@@ -38,7 +38,7 @@ export function modulate(x: tf.Tensor3D, shift: tf.Tensor3D, scale: tf.Tensor3D)
  * fused C++ pass (and one for the gradient); other shapes and backends use tfjs ops.
  */
 export function gatedResidual(x: tf.Tensor3D, h: tf.Tensor3D, gate: tf.Tensor3D): tf.Tensor3D {
-  if (fusedNativeActive() && x.dtype === "float32" && perSequence(x, gate) && h.shape.join() === x.shape.join()) return fusedGatedResidual(x, h, gate);
+  if (perSequence(x, gate) && h.shape.join() === x.shape.join()) return fusedGatedResidual(x, h, gate); // native or its tfjs path
   return tf.add(x, tf.mul(h, gate)) as tf.Tensor3D;
 }
 
