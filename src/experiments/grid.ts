@@ -246,6 +246,7 @@ export async function runGrid(config: GridConfig): Promise<GridResult> {
   fs.mkdirSync(rowsDir, { recursive: true });
   const uni = unigramRow(corpus, sets);
   const rows: GridRow[] = [uni.row];
+  log(`unigram: ${sets.map((s) => `${s.label} ${uni.row.scores[s.key].natsPerToken.toFixed(4)} ± ${uni.row.scores[s.key].stdError.toFixed(4)} nats (${(s.unkFraction * 100).toFixed(1)}% UNK)`).join(", ")}`);
   const trained: string[] = [];
   const drop = new Set([corpus.framing.bos, corpus.framing.eos, corpus.framing.pad]);
   let genScorer: { scorer: SequenceScorer; run: LoadedRun } | null = null;
