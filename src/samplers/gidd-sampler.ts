@@ -7,6 +7,7 @@ import { giddPosterior } from "./gidd";
 import { hdlmGrid } from "./hdlm-sampler";
 import { checkMinP, checkTemperature, drawTempered } from "./gumbel";
 import { GridSampler, StepGrid, checkSteps, checkVocabSize } from "./sampler";
+import type { DecodingKind } from "../decoding/decoding-config";
 
 /** Options of {@link GiddSampler}. */
 export interface GiddSamplerOptions {
@@ -59,6 +60,15 @@ export class GiddSampler extends GridSampler {
 
   timeGrid(): StepGrid {
     return hdlmGrid(this.steps, "hdlm-lab", this.tEps);
+  }
+
+  /** 'hdlm-conv' gates GIDD's MASK departures (the same row gate; hdlm-lab's extension). */
+  protected override get decodingKinds(): readonly DecodingKind[] {
+    return ["hdlm-conv", "confidence", "semi-ar"];
+  }
+
+  protected override blockPairs(steps: number): Array<[number, number]> {
+    return hdlmGrid(steps, "hdlm-lab", this.tEps).pairs;
   }
 
   protected stepRows(probs: tf.Tensor3D, z: Int32Array, B: number, L: number, t: number, s: number): Float32Array {

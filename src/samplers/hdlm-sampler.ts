@@ -7,6 +7,7 @@ import { HierarchicalScheduleLike } from "../schedules/hierarchical";
 import { hdlmReverseProbs, StepRule, PerturbSampling } from "./posterior-hdlm";
 import { argmaxPositive, checkMinP, checkTemperature, drawGrouped } from "./gumbel";
 import { GridSampler, StepGrid, checkSteps } from "./sampler";
+import type { DecodingKind } from "../decoding/decoding-config";
 
 /** Options of {@link HdlmSampler}. Defaults follow hdlm.md §6 (and the reference's evaluation settings). */
 export interface HdlmSamplerOptions {
@@ -118,6 +119,15 @@ export class HdlmSampler extends GridSampler {
 
   timeGrid(): StepGrid {
     return hdlmGrid(this.steps, this.grid, this.tEps);
+  }
+
+  /** 'hdlm-conv' gates the MASK -> cluster move (hdlm-lab's extension, not the paper's). */
+  protected override get decodingKinds(): readonly DecodingKind[] {
+    return ["hdlm-conv", "confidence", "semi-ar"];
+  }
+
+  protected override blockPairs(steps: number): Array<[number, number]> {
+    return hdlmGrid(steps, "hdlm-lab", this.tEps).pairs;
   }
 
   protected stepRows(probs: tf.Tensor3D, z: Int32Array, B: number, L: number, t: number, s: number): Float32Array {

@@ -7,6 +7,8 @@ import { mdlmDdpmProbs } from "./posterior-mdlm";
 import { checkMinP, checkTemperature, drawGrouped } from "./gumbel";
 import { Schedule } from "../schedules/schedule";
 import { GridSampler, StepGrid, checkSteps, checkVocabSize } from "./sampler";
+import type { DecodingAccess } from "./decoded-step";
+import type { DecodingKind } from "../decoding/decoding-config";
 
 /** Options of {@link MdlmSampler}. */
 export interface MdlmSamplerOptions {
@@ -95,6 +97,20 @@ export class MdlmSampler extends GridSampler {
   /** The mask probability 1 - alpha_t (exactly t for the default schedule). */
   maskProbability(t: number): number {
     return this.schedule === LINEAR_MASKING ? t : 1 - this.schedule.alpha(t);
+  }
+
+  protected override get decodingKinds(): readonly DecodingKind[] {
+    return ["conv", "hdlm-conv", "confidence", "semi-ar"];
+  }
+
+  protected override blockPairs(steps: number): Array<[number, number]> {
+    const ts = mdlmGrid(steps, this.tMin);
+    return ts.slice(0, -1).map((t, j): [number, number] => [t, ts[j + 1]]);
+  }
+
+  /** Adds the paper's SUBS step ('conv'): the gated step runs on the mask probabilities 1 − α at t and s. */
+  protected override decodingAccess(): DecodingAccess {
+    return { ...super.decodingAccess(), convTimes: (t, s) => [this.maskProbability(t), this.maskProbability(s)] };
   }
 
   protected stepRows(probs: tf.Tensor3D, z: Int32Array, B: number, L: number, t: number, s: number): Float32Array {

@@ -4,6 +4,8 @@
 import { tf } from "../engine/tf";
 import { SeededRng, toSeededRng } from "../util/rng";
 import { argmaxPositive } from "./gumbel";
+import type { DecodingConfig, DecodingKind } from "../decoding/decoding-config";
+import { makeDecoder, DecodingAccess } from "./decoded-step";
 
 /**
  * The model as the samplers see it: noisy ids `tokens` [B, L] int32 and one time per sequence `t` [B] in,
@@ -66,6 +68,11 @@ export interface SampleRequest {
   prompt?: ArrayLike<number>;
   /** Sees every intermediate state. */
   onStep?: StepCallback;
+  /**
+   * How positions are chosen each step (decoding.md §1-§2, src/samplers/decoded-step.ts): 'plain' or absent = the
+   * sampler's own step; 'conv', 'hdlm-conv', 'confidence', 'semi-ar' where the sampler takes them.
+   */
+  decoding?: DecodingConfig;
 }
 
 /** Samples and counters of one run. */
@@ -263,6 +270,30 @@ export abstract class GridSampler implements Sampler {
     return true;
   }
 
+  /** The decoding kinds this sampler takes besides 'plain' (default none). */
+  protected get decodingKinds(): readonly DecodingKind[] {
+    return [];
+  }
+
+  /** The (t, s) pairs of an n-step run of this sampler (a semi-AR block's own grid); default: the run's grid. */
+  protected blockPairs(_steps: number): Array<[number, number]> {
+    return this.timeGrid().pairs;
+  }
+
+  /** The sampler's hooks as the decoders see them ({@link DecodingAccess}). */
+  protected decodingAccess(): DecodingAccess {
+    return {
+      name: this.name,
+      kinds: this.decodingKinds,
+      vocabSize: this.vocabSize,
+      stateWidth: this.stateWidth,
+      rows: (out, z, B, L, t, s) => this.stepRows(out, z, B, L, t, s),
+      draw: (rows, offset, current, rng) => this.drawPosition(rows, offset, current, rng),
+      finalize: (out, z, B, L, t, rng, fixed) => this.finalize(out, z, B, L, t, rng, fixed),
+      blockPairs: (n) => this.blockPairs(n),
+    };
+  }
+
   /** The start state (default: MASK = V everywhere but the prompt). */
   protected initial(B: number, L: number, _rng: SeededRng, prompt?: ArrayLike<number>): Int32Array {
     return initialState(B, L, this.vocabSize, this.vocabSize, prompt);
@@ -280,6 +311,7 @@ export abstract class GridSampler implements Sampler {
     const fixed = promptMask(B, L, this.vocabSize, request.prompt);
     const { start, pairs, final } = this.timeGrid();
     const cache = new ProbsCache(this.reuseModelOutput, (d, zz, b, l, t) => this.modelOutput(d, zz, b, l, t));
+    const decoder = request.decoding === undefined ? null : makeDecoder(this.decodingAccess(), request.decoding, { B, L, steps: pairs.length, fixed });
     const onStep = request.onStep;
     const emit = (step: number, t: number, out?: tf.Tensor3D, before?: Int32Array) => {
       if (onStep === undefined) return;
@@ -295,7 +327,7 @@ export abstract class GridSampler implements Sampler {
       pairs.forEach(([t, s], j) => {
         const out = cache.get(denoise, z, B, L, t, this.vocabSize, changed);
         const before = onStep === undefined ? undefined : z.slice();
-        changed = this.transition(out, z, B, L, t, s, rng, fixed);
+        changed = decoder === null ? this.transition(out, z, B, L, t, s, rng, fixed) : decoder.transition(out, z, j, t, s, rng);
         emit(j + 1, s, out, before);
       });
       if (final !== null) {
