@@ -12,6 +12,9 @@ export { drawTempered, drawGrouped, argmaxPositive, checkTemperature, checkMinP 
 export { HdlmSampler, hdlmGrid } from "./hdlm-sampler";
 export type { HdlmSamplerOptions, HdlmGrid } from "./hdlm-sampler";
 export { MdlmSampler, mdlmGrid, LINEAR_MASKING } from "./mdlm-sampler";
+export { prefixPrompt } from "./prompt";
+export { makeDecoder, promptPrefixLength } from "./decoded-step";
+export type { Decoder, DecodingAccess, DecodingRun } from "./decoded-step";
 export type { MdlmSamplerOptions, MaskingSchedule } from "./mdlm-sampler";
 export { clampToEmbeddings, diffusionLmStep, DiffusionLmSampler } from "./diffusion-lm";
 export type { EmbeddingDenoiser, DiffusionLmSamplerOptions } from "./diffusion-lm";
