@@ -11,6 +11,8 @@ export interface TokenBatch {
   mask: Int32Array | Float32Array;
   batchSize: number;
   seqLen: number;
+  /** 1 at positions held clean (a prompt of conditional training): never noised, never scored. Absent = none. */
+  clean?: Uint8Array;
 }
 
 /** Ids used to frame sequences (GPT-2: BOS = EOS = 50256; padded positions hold `pad` under mask 0). */

@@ -14,6 +14,8 @@ import type { ClusterMap } from "../vocab/cluster-map";
 export interface BatchTensors {
   tokens: tf.Tensor2D;
   mask: tf.Tensor2D;
+  /** 1 at positions held clean (a prompt): the forward process leaves them and the loss skips them (B, T) float32. */
+  clean?: tf.Tensor2D;
 }
 
 /** One diffusion objective's likelihood bound, as evaluation needs it (HDLM, MDLM, GIDD). */

@@ -29,12 +29,15 @@ export function arithmeticValue(p: ArithmeticProblem): number {
   }
 }
 
-/** One seeded problem: a, b uniform in [0, 99], op uniform in {+, -, *} (temporal.md §6). */
-export function generateArithmetic(seedOrRng: number | SeededRng): ArithmeticProblem {
+/**
+ * One seeded problem: a, b uniform in [0, maxOperand] (default 99, temporal.md §6), op uniform in {+, -, *}.
+ */
+export function generateArithmetic(seedOrRng: number | SeededRng, maxOperand = ARITHMETIC_MAX_OPERAND): ArithmeticProblem {
+  if (!Number.isInteger(maxOperand) || maxOperand < 1) throw new RangeError(`maxOperand must be an integer >= 1, got ${String(maxOperand)}`);
   const rng = toSeededRng(seedOrRng);
-  const a = rng.int(ARITHMETIC_MAX_OPERAND + 1);
+  const a = rng.int(maxOperand + 1);
   const op = ARITHMETIC_OPS[rng.int(ARITHMETIC_OPS.length)];
-  const b = rng.int(ARITHMETIC_MAX_OPERAND + 1);
+  const b = rng.int(maxOperand + 1);
   return { a, op, b };
 }
 
@@ -50,6 +53,15 @@ export function parseArithmeticAnswer(text: string): number | null {
   if (m === null) return null;
   const v = Number(m[m.length - 1]);
   return Number.isSafeInteger(v) ? v : null;
+}
+
+/**
+ * The arithmetic task with operands in [0, maxOperand]. The spec's range is [0, 99] ({@link arithmeticTask}); a
+ * smaller range is a labelled CPU-budget deviation (a tiny model learns two-digit products slowly).
+ */
+export function makeArithmeticTask(maxOperand = ARITHMETIC_MAX_OPERAND): Task<ArithmeticProblem, number> {
+  generateArithmetic(0, maxOperand); // validates maxOperand
+  return { ...arithmeticTask, name: maxOperand === ARITHMETIC_MAX_OPERAND ? "arithmetic" : `arithmetic-${maxOperand}`, generate: (rng) => generateArithmetic(rng, maxOperand) };
 }
 
 /** The arithmetic task behind the `Task` interface. */

@@ -3,8 +3,9 @@
 export { fullText } from "./task";
 export type { Task, TaskAnswer } from "./task";
 export { CharVocab, TASK_CHARS } from "./char-vocab";
+export { charRoleClusters, CHAR_CLUSTER_NAMES } from "./char-clusters";
 export { evaluateExpression, expressionIntegers, EXPRESSION_CHARS } from "./expression";
-export { arithmeticTask, generateArithmetic, parseArithmeticAnswer, arithmeticValue, ARITHMETIC_OPS, ARITHMETIC_MAX_OPERAND } from "./arithmetic";
+export { arithmeticTask, makeArithmeticTask, generateArithmetic, parseArithmeticAnswer, arithmeticValue, ARITHMETIC_OPS, ARITHMETIC_MAX_OPERAND } from "./arithmetic";
 export type { ArithmeticProblem, ArithmeticOp } from "./arithmetic";
 export { countdownTask, generateCountdown, countdownPrompt, parseCountdownAnswer, checkCountdown, COUNTDOWN_TOLERANCE } from "./countdown";
 export type { CountdownProblem, CountdownOptions, CountdownVerdict } from "./countdown";

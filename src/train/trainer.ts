@@ -89,7 +89,10 @@ export class Trainer {
   }
 
   private tensors(b: TokenBatch): BatchTensors {
-    return { tokens: tf.tensor2d(b.tokens, [b.batchSize, b.seqLen], "int32"), mask: tf.tensor2d(b.mask, [b.batchSize, b.seqLen], "float32") };
+    const shape: [number, number] = [b.batchSize, b.seqLen];
+    const bt: BatchTensors = { tokens: tf.tensor2d(b.tokens, shape, "int32"), mask: tf.tensor2d(b.mask, shape, "float32") };
+    if (b.clean !== undefined) bt.clean = tf.tensor2d(Float32Array.from(b.clean), shape, "float32");
+    return bt;
   }
 
   /**
@@ -109,7 +112,7 @@ export class Trainer {
       const sum: Record<string, tf.Tensor> = {};
       let loss = 0;
       for (let c = 0; c < chunks; c++) {
-        const rows = { tokens: batch.tokens.subarray(c * mb * T, (c + 1) * mb * T), mask: batch.mask.subarray(c * mb * T, (c + 1) * mb * T), batchSize: mb, seqLen: T };
+        const rows = { tokens: batch.tokens.subarray(c * mb * T, (c + 1) * mb * T), mask: batch.mask.subarray(c * mb * T, (c + 1) * mb * T), clean: batch.clean?.subarray(c * mb * T, (c + 1) * mb * T), batchSize: mb, seqLen: T };
         const bt = this.tensors(rows);
         const { value, grads } = tf.variableGrads(() => this.objective.loss(this.params, this.model, bt, rng, true), vars.map(([, v]) => v));
         loss += value.dataSync()[0] / chunks;
@@ -124,7 +127,7 @@ export class Trainer {
             g.dispose();
           }
         }
-        tf.dispose([value, bt.tokens, bt.mask]);
+        tf.dispose([value, bt.tokens, bt.mask, ...(bt.clean ? [bt.clean] : [])]);
       }
       const info = this.optimizer.apply(sum, 1 / chunks);
       return { loss, ...info };
