@@ -9,10 +9,11 @@ import { EVAL_USAGE, parseEvalArgs, runEval } from "./eval";
 import { IMPORT_USAGE, parseImportArgs, runImport } from "./import";
 import { EXPORT_USAGE, parseExportArgs, runExport } from "./export";
 
-const TRAIN_USAGE = `usage: hdlm train --config <file.json> [--resume]
+const TRAIN_USAGE = `usage: hdlm train --config <file.json> [--resume] [--init <runDir>]
 
   --config <file>  training config (JSON): {"preset": "tiny"|"cpu"|"small", "objective": {"kind": "ar"}, ...}
-  --resume         continue <runDir>/checkpoint.bin bit-for-bit instead of starting a fresh run`;
+  --resume         continue <runDir>/checkpoint.bin bit-for-bit instead of starting a fresh run
+  --init <runDir>  start from the parameters of a trained run (the config's init; R2FT needs it)`;
 
 const USAGE = `${TRAIN_USAGE}
 
@@ -30,12 +31,14 @@ ${EXPORT_USAGE}
 export interface TrainArgs {
   config: string;
   resume: boolean;
+  init?: string;
 }
 
 /** Parses the arguments after `train`; throws a usage error naming the bad argument. */
 export function parseTrainArgs(args: string[]): TrainArgs {
   let config: string | null = null;
   let resume = false;
+  let init: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "--config") {
@@ -43,10 +46,14 @@ export function parseTrainArgs(args: string[]): TrainArgs {
       if (config === null) throw new UsageError("--config needs a file path");
     } else if (a.startsWith("--config=")) config = a.slice("--config=".length);
     else if (a === "--resume") resume = true;
+    else if (a === "--init") {
+      init = args[++i];
+      if (init === undefined) throw new UsageError("--init needs a run folder");
+    } else if (a.startsWith("--init=")) init = a.slice("--init=".length);
     else throw new UsageError(`unknown argument ${a}`);
   }
   if (config === null) throw new UsageError("train needs --config <file.json>");
-  return { config, resume };
+  return { config, resume, ...(init !== undefined ? { init } : {}) };
 }
 
 /** Runs the CLI with `argv` (without node and script); resolves to the exit status. */
@@ -73,7 +80,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === "export") return await runExport(parseExportArgs(rest), processIo).then(() => 0);
     if (command !== "train") throw new UsageError(`unknown command ${command} (commands: train, sample, eval, import, export)`);
     const args = parseTrainArgs(rest);
-    const config = loadConfig(args.config);
+    const config = loadConfig(args.config, { init: args.init });
     const engine = await initEngine();
     process.stderr.write(`hdlm train: ${describeEngine(engine)}\n`);
     process.stderr.write(`hdlm train: ${args.resume ? "resuming" : "starting"} ${config.preset} / ${config.objective.kind} in ${config.runDir}\n`);

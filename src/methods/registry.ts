@@ -4,13 +4,14 @@ import { arMethod, parseArObjective, type ArObjective } from "./ar";
 import { mdlmMethod, parseMdlmObjective, type MdlmObjective } from "./mdlm";
 import { hdlmMethod, hdlmClusters, parseHdlmObjective, HDLM_FIELDS, type HdlmObjective } from "./hdlm";
 import { giddMethod, parseGiddObjective, GIDD_FIELDS, type GiddObjective } from "./gidd";
+import { r2ftMethod, parseR2ftObjective, R2FT_FIELDS, type R2ftObjective } from "./r2ft";
 import type { ClusterMap } from "../vocab/cluster-map";
 import type { TokenStream } from "../vocab/embeddings-cooc";
 import { object, oneOf } from "../util/validate";
 import type { Method, MethodContext } from "./types";
 
 /** Every objective config; each kind has exactly one method. */
-export type ObjectiveConfig = ArObjective | MdlmObjective | HdlmObjective | GiddObjective;
+export type ObjectiveConfig = R2ftObjective | ArObjective | MdlmObjective | HdlmObjective | GiddObjective;
 
 /** A method's entry: its config fields, their parser (validation and defaults) and its builder. */
 interface Entry<K extends ObjectiveConfig["kind"]> {
@@ -24,6 +25,7 @@ const METHODS: { [K in ObjectiveConfig["kind"]]: Entry<K> } = {
   mdlm: { fields: ["kind"], parse: parseMdlmObjective, build: mdlmMethod },
   hdlm: { fields: HDLM_FIELDS, parse: parseHdlmObjective, build: hdlmMethod },
   gidd: { fields: GIDD_FIELDS, parse: parseGiddObjective, build: giddMethod },
+  r2ft: { fields: R2FT_FIELDS, parse: (o, path) => parseR2ftObjective(o, path, parseObjective), build: (o, ctx) => r2ftMethod(o, ctx, makeMethod) },
 };
 
 /** Objective kinds with a method (for validation and error messages). */
@@ -58,6 +60,7 @@ export interface ClusterSource {
 
 const CLUSTERS: ClusterBuilders = {
   hdlm: hdlmClusters,
+  r2ft: (o, source, seed) => resolveClusters(o.base, source, seed) as ClusterMap,
 };
 
 /** The cluster map objective `o` trains with (null when its method has none), built from `source` with `seed`. */
@@ -68,5 +71,5 @@ export function resolveClusters(o: ObjectiveConfig, source: ClusterSource, seed:
 
 /** How many cluster tokens the objective adds (HDLM's n; 0 for the others): what a caller must resolve a map for. */
 export function objectiveClusters(o: ObjectiveConfig): number {
-  return "numClusters" in o ? o.numClusters : 0;
+  return o.kind === "r2ft" ? objectiveClusters(o.base) : "numClusters" in o ? o.numClusters : 0;
 }

@@ -69,6 +69,8 @@ export interface TrainConfig {
   checkpointEvery: number;
   /** Call the samples hook every `sampleEvery` steps (0 = never). */
   sampleEvery: number;
+  /** A trained run folder whose parameters a fresh run starts from (`--init`; required by R2FT; src/train/init.ts). */
+  init?: string;
 }
 
 type Overrides = Omit<TrainConfig, "preset" | "model" | "optim" | "objective" | "data" | "runDir"> & {
@@ -105,7 +107,7 @@ export const TRAIN_PRESETS: Record<TrainPresetName, { model: ModelPresetName } &
   },
 };
 
-const TOP = ["preset", "seed", "runDir", "steps", "batchSize", "microBatch", "model", "objective", "data", "optim", "timeSampling", "tEps", "logEvery", "evalEvery", "evalBatches", "checkpointEvery", "sampleEvery"] as const;
+const TOP = ["preset", "seed", "runDir", "steps", "batchSize", "microBatch", "model", "objective", "data", "optim", "timeSampling", "tEps", "logEvery", "evalEvery", "evalBatches", "checkpointEvery", "sampleEvery", "init"] as const;
 
 /**
  * Validates a raw config object (parsed JSON) and resolves it against its preset. Every error names the field path
@@ -190,6 +192,8 @@ export function resolveConfig(raw: unknown, source = "config"): TrainConfig {
       checkpointEvery: opt(o, "checkpointEvery", source, P.checkpointEvery, (v, p) => integer(v, p, 0)),
       sampleEvery: opt(o, "sampleEvery", source, P.sampleEvery, (v, p) => integer(v, p, 0)),
     };
+    if (o.init !== undefined) cfg.init = string(o.init, `${source}.init`);
+    if (cfg.objective.kind === "r2ft" && cfg.init === undefined) fail(`${source}.init`, `is required for objective r2ft: the run folder of a trained mdlm or hdlm run (hdlm train --config <file> --init runs/<dir>)`);
     if (cfg.microBatch > 0 && cfg.batchSize % cfg.microBatch !== 0) {
       fail(`${source}.microBatch`, `must divide batchSize (${cfg.batchSize}), got ${cfg.microBatch}`);
     }
@@ -200,8 +204,8 @@ export function resolveConfig(raw: unknown, source = "config"): TrainConfig {
   }
 }
 
-/** Reads a JSON config file and resolves it; errors name the file and the field. */
-export function loadConfig(file: string): TrainConfig {
+/** Reads a JSON config file and resolves it (`overrides.init` replaces its init); errors name the file and the field. */
+export function loadConfig(file: string, overrides: { init?: string } = {}): TrainConfig {
   if (!fs.existsSync(file)) throw new Error(`config file ${file} does not exist`);
   let raw: unknown;
   try {
@@ -209,6 +213,7 @@ export function loadConfig(file: string): TrainConfig {
   } catch (e) {
     throw new Error(`config file ${file} is not valid JSON: ${(e as Error).message}`);
   }
+  if (overrides.init !== undefined && typeof raw === "object" && raw !== null) raw = { ...raw, init: overrides.init };
   try {
     return resolveConfig(raw);
   } catch (e) {

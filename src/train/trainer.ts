@@ -22,6 +22,7 @@ import { Progress } from "./progress";
 import { saveClusterMap } from "../vocab/cluster-map-io";
 import { firstDifference } from "../util/json-diff";
 import { checkInterrupt } from "../util/interrupt";
+import { initFromRun } from "./init";
 
 /** One line of metrics.jsonl (deterministic fields only, so resumed and uninterrupted runs match exactly). */
 export type MetricsLine =
@@ -225,6 +226,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
       trainer.loadCheckpoint(); // throws before anything in the run folder is touched
       truncateMetrics(metricsFile, trainer.step);
     } else {
+      if (config.init !== undefined) initFromRun(trainer.params, trainer.model, config, trainer.objective.clusters, config.init);
       fs.mkdirSync(dir, { recursive: true });
       fs.writeFileSync(metricsFile, "");
     }
