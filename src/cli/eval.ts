@@ -3,7 +3,7 @@
 import { tf } from "../engine/tf";
 import { loadRun, sampleRun, LoadedRun, RunVocab } from "../train/load-run";
 import { causalCrossEntropy } from "../losses/causal";
-import { validationPpl } from "../eval/valid-ppl";
+import { boundPpl } from "../eval/valid-ppl";
 import type { TokenBatch } from "../data/sequences";
 import { arScorer, generativePpl } from "../eval/gen-ppl";
 import { unigramEntropy } from "../eval/entropy";
@@ -128,7 +128,8 @@ function scoreBatches(run: LoadedRun, batches: TokenBatch[], args: EvalArgs): { 
     }
     return { ppl: Math.exp(nll / tokens), describe: `exact causal NLL of an ar run (a likelihood, not a bound), ${tokens} tokens scored in ${batches.length} batches` };
   }
-  const r = validationPpl(run.evalModel(), run.tools().scorer, batches, { estimator: args.estimator, quadraturePoints: args.k, tDraws: args.tDraws, seed: args.seed });
+  const { name, bound } = run.bound();
+  const r = boundPpl(bound, name, batches, { estimator: args.estimator, quadraturePoints: args.k, tDraws: args.tDraws, seed: args.seed });
   return { ppl: r.ppl, describe: `${r.estimator}; scorer ${r.scorer}; ${r.tokens} tokens scored in ${r.batches} batches; elbo ${r.elbo.toFixed(4)} ± ${r.stdError.toFixed(4)} nats/token` };
 }
 

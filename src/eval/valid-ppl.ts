@@ -5,7 +5,7 @@ import { tf } from "../engine/tf";
 import { SeededRng } from "../util/rng";
 import { TimeSampler } from "../schedules/time-sampler";
 import { RowScores, concatRows, summarizeRows } from "./row-scores";
-import type { ElboScorer } from "../methods/types";
+import type { ElboScorer, TokenBound } from "../methods/types";
 import type { TokenBatch } from "../data/sequences";
 
 /** The model under evaluation: noisy ids [B, L], times [B], padding mask [B, L] -> logits [B, L, W]. */
@@ -61,6 +61,22 @@ const STRATIFIED_EPS = 1e-4;
  * sums (`rows`) give the standard error and paired differences between models scored with the same seed.
  */
 export function validationPpl(model: EvalModel, scorer: ElboScorer, batches: Iterable<TokenBatch>, options: ValidPplOptions = {}): ValidPplResult {
+  return boundPpl(scorerBound(model, scorer), scorer.name, batches, options);
+}
+
+/** The per-token bound of a model and its ELBO scorer: z_t ~ q_t(. | x) from `rng`, then the scorer on the logits. */
+export function scorerBound(model: EvalModel, scorer: ElboScorer): TokenBound {
+  return (x, t, pad, rng) => tf.tidy(() => {
+    const z = scorer.noise(x, t, rng);
+    return scorer.elbo(model(z, t, pad), x, z, t, pad);
+  });
+}
+
+/**
+ * {@link validationPpl} for any per-token bound at given times (a scorer's, or one a method computes from its own
+ * parameters: Diffusion-LM, the hybrid); `name` names it in the result.
+ */
+export function boundPpl(bound: TokenBound, name: string, batches: Iterable<TokenBatch>, options: ValidPplOptions = {}): ValidPplResult {
   const estimator = options.estimator ?? "monte-carlo";
   if (estimator !== "monte-carlo" && estimator !== "quadrature" && estimator !== "stratified") {
     throw new RangeError(`estimator must be 'monte-carlo', 'stratified' or 'quadrature', got '${estimator}'`);
@@ -95,9 +111,7 @@ export function validationPpl(model: EvalModel, scorer: ElboScorer, batches: Ite
       for (const tv of times) {
         const perRow = tf.tidy(() => {
           const t = tf.tensor1d(Float32Array.from(tv), "float32");
-          const z = scorer.noise(x, t, rng);
-          const logits = model(z, t, pad);
-          return tf.sum(scorer.elbo(logits, x, z, t, pad), 1).dataSync();
+          return tf.sum(bound(x, t, pad, rng), 1).dataSync();
         });
         for (let b = 0; b < B; b++) nats[b] += perRow[b] / times.length;
       }
@@ -117,5 +131,5 @@ export function validationPpl(model: EvalModel, scorer: ElboScorer, batches: Ite
       : estimator === "quadrature"
         ? `quadrature, K = ${K} midpoints, seed ${seed}`
         : `stratified, ${K} t strata per sequence, seed ${seed}`;
-  return { ppl: s.ppl, elbo: s.natsPerToken, stdError: s.stdError, tokens: s.tokens, batches: nb, rows, estimator: desc, scorer: scorer.name };
+  return { ppl: s.ppl, elbo: s.natsPerToken, stdError: s.stdError, tokens: s.tokens, batches: nb, rows, estimator: desc, scorer: name };
 }

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { Corpus } from "../data/corpus";
 import type { TokenBatch } from "../data/sequences";
-import { validationPpl } from "../eval/valid-ppl";
+import { boundPpl } from "../eval/valid-ppl";
 import { summarizeRows, type RowScores } from "../eval/row-scores";
 import { UnigramModel } from "../eval/unigram";
 import { arRows } from "../eval/ar-rows";
@@ -56,6 +56,8 @@ export interface GridConfig {
   corpus: Corpus;
   /** WikiText-2 in the corpus's vocabulary, or null to skip. */
   wikitext: Corpus | null;
+  /** WikiText-2 test (opened with split "test"), or null/absent to skip. */
+  wikitextTest?: Corpus | null;
   /** Methods in run order; the first `ar` method's first seed is the generative-PPL scorer. */
   methods: GridMethod[];
   seeds: number[];
@@ -165,7 +167,7 @@ function unkShare(batches: TokenBatch[], unk: number | null): number {
 }
 
 /** The evaluation sets of a grid: OWT validation and held-out windows (whole documents), WikiText-2 rows. */
-export function gridEvalSets(corpus: Corpus, wikitext: Corpus | null, ev: Pick<GridEvalSettings, "batchSize" | "maxRows">): EvalSet[] {
+export function gridEvalSets(corpus: Corpus, wikitext: Corpus | null, ev: Pick<GridEvalSettings, "batchSize" | "maxRows">, wikitextTest: Corpus | null = null): EvalSet[] {
   const unk = corpus.compactVocab?.unk ?? null;
   const sets: EvalSet[] = [];
   const add = (key: string, label: string, batches: TokenBatch[]) => {
@@ -174,6 +176,7 @@ export function gridEvalSets(corpus: Corpus, wikitext: Corpus | null, ev: Pick<G
   add("owt", "OWT valid", takeRows(corpus.windows("validation", ev.batchSize), ev.maxRows));
   add("heldout", "OWT held-out", takeRows(corpus.windows("heldout", ev.batchSize), ev.maxRows));
   if (wikitext !== null) add("wikitext", "WikiText-2 valid", takeRows(wikitext.validation(ev.batchSize), ev.maxRows));
+  if (wikitextTest !== null) add("wikitext-test", "WikiText-2 test", takeRows(wikitextTest.validation(ev.batchSize), ev.maxRows));
   return sets;
 }
 
@@ -240,7 +243,7 @@ export async function runGrid(config: GridConfig): Promise<GridResult> {
   const log = config.log ?? (() => undefined);
   const L = corpus.seqLen;
   const data = corpusTokenData(corpus);
-  const sets = gridEvalSets(corpus, wikitext, ev);
+  const sets = gridEvalSets(corpus, wikitext, ev, config.wikitextTest ?? null);
   if (!sets.some((s) => s.key === "heldout")) log("no held-out split (open the corpus with heldoutFraction > 0 to score one)");
   const rowsDir = path.join(outDir, "rows");
   fs.mkdirSync(rowsDir, { recursive: true });
@@ -302,7 +305,8 @@ export async function runGrid(config: GridConfig): Promise<GridResult> {
             for (const s of sets) {
               if (isAr) scores[s.key] = setScore(arRows((x, mask) => r.arLogits(x, mask), s.batches, uni.model), "exact NLL; each row's first position by the unigram row's model");
               else {
-                const v = validationPpl(r.evalModel(), r.tools().scorer, s.batches, { estimator: "stratified", quadraturePoints: ev.strata, seed: ev.seed });
+                const { name, bound } = r.bound();
+                const v = boundPpl(bound, name, s.batches, { estimator: "stratified", quadraturePoints: ev.strata, seed: ev.seed });
                 scores[s.key] = setScore(v.rows, `unclipped ELBO, ${v.estimator}`);
               }
             }

@@ -1,6 +1,6 @@
 // The chained hybrid's time map (hybrid.md §1): which segment a global u falls in, D1's and D2's mask
 // probabilities, and ᾱ(u), SNR(u) and their u-derivatives on C (a VP schedule over local time rescaled to [0, τ_b]).
-import { VpSchedule } from "../schedules/diffusion-lm";
+import { VpSchedule, vpDepth } from "../schedules/diffusion-lm";
 import { HybridSegment } from "../schedules/hybrid";
 import { HybridChainConfig } from "./config";
 
@@ -10,20 +10,7 @@ import { HybridChainConfig } from "./config";
  * (0, 1] (at or above the schedule's ᾱ(0), or below ᾱ(1)).
  */
 export function continuousDepth(vp: VpSchedule, alphaBarAtB: number): number {
-  const top = vp.alpha(0);
-  const bottom = vp.alpha(1);
-  if (!(alphaBarAtB < top) || !(alphaBarAtB >= bottom)) {
-    throw new RangeError(`hybrid config: alphaBarAtB must lie in [${bottom}, ${top}) for the ${vp.name} schedule (ᾱ(b) < ᾱ(a)), got ${alphaBarAtB}`);
-  }
-  if (vp.kind === "sqrt") return (1 - alphaBarAtB) ** 2 - 1e-4;
-  let lo = 0;
-  let hi = 1;
-  for (let i = 0; i < 200; i++) {
-    const mid = 0.5 * (lo + hi);
-    if (vp.alpha(mid) > alphaBarAtB) lo = mid;
-    else hi = mid;
-  }
-  return 0.5 * (lo + hi);
+  return vpDepth(vp, alphaBarAtB, "hybrid config: alphaBarAtB");
 }
 
 /**

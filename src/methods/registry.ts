@@ -4,6 +4,9 @@ import { arMethod, parseArObjective, type ArObjective } from "./ar";
 import { mdlmMethod, parseMdlmObjective, type MdlmObjective } from "./mdlm";
 import { hdlmMethod, hdlmClusters, parseHdlmObjective, HDLM_FIELDS, type HdlmObjective } from "./hdlm";
 import { giddMethod, parseGiddObjective, GIDD_FIELDS, type GiddObjective } from "./gidd";
+import { seddMethod, parseSeddObjective, SEDD_FIELDS, type SeddObjective } from "./sedd";
+import { diffusionLmMethod, parseDiffusionLmObjective, DIFFUSION_LM_FIELDS, type DiffusionLmObjective } from "./diffusion-lm";
+import { hybridMethod, parseHybridObjective, HYBRID_FIELDS, type HybridObjective } from "./hybrid";
 import { r2ftMethod, parseR2ftObjective, R2FT_FIELDS, type R2ftObjective } from "./r2ft";
 import type { ClusterMap } from "../vocab/cluster-map";
 import type { TokenStream } from "../vocab/embeddings-cooc";
@@ -11,7 +14,7 @@ import { object, oneOf } from "../util/validate";
 import type { Method, MethodContext } from "./types";
 
 /** Every objective config; each kind has exactly one method. */
-export type ObjectiveConfig = R2ftObjective | ArObjective | MdlmObjective | HdlmObjective | GiddObjective;
+export type ObjectiveConfig = R2ftObjective | ArObjective | MdlmObjective | HdlmObjective | GiddObjective | SeddObjective | DiffusionLmObjective | HybridObjective;
 
 /** A method's entry: its config fields, their parser (validation and defaults) and its builder. */
 interface Entry<K extends ObjectiveConfig["kind"]> {
@@ -26,6 +29,9 @@ const METHODS: { [K in ObjectiveConfig["kind"]]: Entry<K> } = {
   hdlm: { fields: HDLM_FIELDS, parse: parseHdlmObjective, build: hdlmMethod },
   gidd: { fields: GIDD_FIELDS, parse: parseGiddObjective, build: giddMethod },
   r2ft: { fields: R2FT_FIELDS, parse: (o, path) => parseR2ftObjective(o, path, parseObjective), build: (o, ctx) => r2ftMethod(o, ctx, makeMethod) },
+  sedd: { fields: SEDD_FIELDS, parse: parseSeddObjective, build: seddMethod },
+  "diffusion-lm": { fields: DIFFUSION_LM_FIELDS, parse: parseDiffusionLmObjective, build: diffusionLmMethod },
+  hybrid: { fields: HYBRID_FIELDS, parse: parseHybridObjective, build: hybridMethod },
 };
 
 /** Objective kinds with a method (for validation and error messages). */

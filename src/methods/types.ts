@@ -27,6 +27,22 @@ export interface ElboScorer {
   elbo(logits: tf.Tensor3D, x: tf.Tensor2D, z: tf.Tensor2D, t: tf.Tensor1D, padMask: tf.Tensor2D): tf.Tensor2D;
 }
 
+/**
+ * A likelihood bound computed from the parameters themselves (methods whose network also reads vectors: Diffusion-LM,
+ * the hybrid): clean ids x [B, L], one time per sequence t [B] (uniform on [0, 1] makes it unbiased), the padding mask
+ * and the draw's generator -> the bound per token [B, L] in nats (0 at padding), one draw of every other random term.
+ */
+export type TokenBound = (x: tf.Tensor2D, t: tf.Tensor1D, padMask: tf.Tensor2D, rng: SeededRng) => tf.Tensor2D;
+
+/** What a method whose noisy state is not a token sequence evaluates and samples with, given its parameters. */
+export interface DirectTools {
+  /** The bound's name for tables. */
+  readonly name: string;
+  readonly bound: TokenBound;
+  /** A sampler that runs these parameters itself (it ignores the token denoiser it is passed). */
+  sampler(options?: MethodSamplerOptions): Sampler;
+}
+
 /** Sampler settings every diffusion method's factory takes. */
 export interface MethodSamplerOptions {
   /** Stochastic steps (default 128). */
@@ -63,8 +79,10 @@ export interface Method {
   loss(params: Params, model: ModelConfig, batch: BatchTensors, rng: SeededRng, training: boolean): tf.Scalar;
   /** Adjusts freshly initialised parameters (HDLM: [MASK] row 0, cluster rows = centroids, hdlm.md §1.4). */
   initParams(params: Params): void;
-  /** The unclipped ELBO scorer (null for AR: its likelihood is exact). */
+  /** The unclipped ELBO scorer (null for AR, whose likelihood is exact, and for methods with `direct` tools). */
   readonly scorer: ElboScorer | null;
+  /** Bound and sampler over the parameters (Diffusion-LM, the hybrid: their network reads vectors, not only ids). */
+  direct?(params: Params, model: ModelConfig): DirectTools;
   /** A sampler of this method (throws for AR, which has no diffusion sampler). */
   sampler(options?: MethodSamplerOptions): Sampler;
 }

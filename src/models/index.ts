@@ -4,7 +4,7 @@ export { MODEL_PRESETS, modelConfig, checkModelConfig } from "./config";
 export type { ModelConfig, ModelPresetName } from "./config";
 export { initParams, initDiffusionEmbedding, countParams, disposeParams, param } from "./params";
 export type { Params } from "./params";
-export { ditForward, arForward, block } from "./transformer";
+export { ditForward, ditForwardInputs, arForward, block } from "./transformer";
 export type { DiTOutput } from "./transformer";
 export { layerNorm, modulate, gatedResidual, silu, dense, timestepEmbedding, rotaryTables, attention } from "./layers";
 export type { AttentionMask } from "./layers";

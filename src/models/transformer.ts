@@ -70,8 +70,18 @@ export interface DiTOutput {
  */
 export function ditForward(params: Params, c: ModelConfig, tokens: T2, t: T1, mask: T2 | null = null): DiTOutput {
   checkTokens(tokens, c);
-  const [B, T] = tokens.shape;
-  let x = tf.gather(param(params, "embed"), tf.cast(tokens, "int32")) as tf.Tensor3D; // (B, T, d)
+  return ditForwardInputs(params, c, tf.gather(param(params, "embed"), tf.cast(tokens, "int32")) as tf.Tensor3D, t, mask);
+}
+
+/**
+ * The DiT on input vectors x (B, T, d) instead of ids: everything of {@link ditForward} after the embedding lookup
+ * (continuous-input methods feed noisy embeddings here: Diffusion-LM, the hybrid's continuous segment).
+ */
+export function ditForwardInputs(params: Params, c: ModelConfig, input: tf.Tensor3D, t: T1, mask: T2 | null = null): DiTOutput {
+  if (input.rank !== 3 || input.shape[2] !== c.hidden) throw new Error(`DiT inputs must be (B, T, ${c.hidden}), got shape [${input.shape}]`);
+  if (input.shape[1] > c.seqLen) throw new Error(`inputs length ${input.shape[1]} exceeds model.seqLen ${c.seqLen}`);
+  const [B, T] = input.shape;
+  let x = input; // (B, T, d)
 
   // Time conditioning: sinusoidal(256) -> Linear -> SiLU -> Linear(condDim) -> SiLU.
   const temb = timestepEmbedding(t, 256); // (B, 256)

@@ -127,3 +127,65 @@ export function gaussianProcessTable(betas: Float64Array): GaussianProcessTable 
   }
   return { T, betas, alphasCumprod: ac, alphasCumprodPrev: prev, posteriorVariance: pv, posteriorMeanCoef1: c1, posteriorMeanCoef2: c2 };
 }
+
+/**
+ * The VP local time at which alpha-bar falls to `alphaBar` (closed form for sqrt, `(1 - alphaBar)^2 - 1e-4`; bisection
+ * for cosine and linear). Throws naming `field` if it is not reached on [0, 1] (at or above alpha-bar(0), or below
+ * alpha-bar(1)).
+ */
+export function vpDepth(vp: VpSchedule, alphaBar: number, field = "alphaBar"): number {
+  const top = vp.alpha(0);
+  const bottom = vp.alpha(1);
+  if (!(alphaBar < top) || !(alphaBar >= bottom)) throw new RangeError(`${field} must lie in [${bottom}, ${top}) for the ${vp.name} schedule, got ${alphaBar}`);
+  if (vp.kind === "sqrt") return (1 - alphaBar) ** 2 - 1e-4;
+  let lo = 0;
+  let hi = 1;
+  for (let i = 0; i < 200; i++) {
+    const mid = 0.5 * (lo + hi);
+    if (vp.alpha(mid) > alphaBar) lo = mid;
+    else hi = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
+/**
+ * Diffusion-LM in continuous time: alpha-bar(t) = vp(depth·t) for t in [0, 1], with depth chosen so that
+ * alpha-bar(1) = `alphaBarEnd` (> 0, so the prior term is finite; the sqrt schedule itself goes below 0 at tau = 1).
+ * SNR = alpha-bar/(1 - alpha-bar); `elboWeight(t)` = -SNR'(t)/2, the weight of ‖Emb(x) - x̂₀‖² in the
+ * continuous-time Gaussian bound.
+ */
+export class ContinuousVp implements Schedule {
+  readonly name: string;
+  readonly vp: VpSchedule;
+  readonly depth: number;
+  readonly alphaBarEnd: number;
+
+  constructor(kind: VpKind = "sqrt", alphaBarEnd = 1e-3) {
+    this.vp = new VpSchedule(kind);
+    this.depth = vpDepth(this.vp, alphaBarEnd, "alphaBarEnd");
+    this.alphaBarEnd = alphaBarEnd;
+    this.name = `vp-${kind}(alpha-bar(1) = ${alphaBarEnd})`;
+  }
+
+  alpha(t: number): number {
+    return t === 1 ? this.alphaBarEnd : this.vp.alpha(this.depth * checkTime(t));
+  }
+
+  alphaPrime(t: number): number {
+    return this.depth * this.vp.alphaPrime(this.depth * checkTime(t));
+  }
+
+  alphaTensor(t: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => this.vp.alphaTensor(tf.mul(t, this.depth)));
+  }
+
+  alphaPrimeTensor(t: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => tf.mul(this.vp.alphaPrimeTensor(tf.mul(t, this.depth)), this.depth));
+  }
+
+  /** -SNR'(t)/2 = -alpha-bar'/(2 (1 - alpha-bar)^2) (positive). */
+  elboWeight(t: number): number {
+    const a = this.alpha(t);
+    return (-0.5 * this.alphaPrime(t)) / ((1 - a) * (1 - a));
+  }
+}

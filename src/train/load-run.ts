@@ -10,11 +10,11 @@ import { referenceRunModel } from "../models/mdlm-dit";
 import { TimeSampler } from "../schedules/time-sampler";
 import { makeMethod, objectiveClusters } from "../methods/registry";
 import { ditDenoiser } from "../methods/denoiser";
-import type { ElboScorer, MethodSamplerOptions } from "../methods/types";
+import type { ElboScorer, MethodSamplerOptions, TokenBound } from "../methods/types";
 import { ClusterMap } from "../vocab/cluster-map";
 import { loadClusterMap } from "../vocab/cluster-map-io";
 import { Denoiser, Sampler, SampleResult, StepCallback } from "../samplers/sampler";
-import type { EvalModel } from "../eval/valid-ppl";
+import { scorerBound, type EvalModel } from "../eval/valid-ppl";
 import { GPT2_EOT, GPT2_VOCAB_SIZE, gpt2Decode } from "../data/gpt2";
 import { CompactVocab, loadCompactVocab } from "../data/compact-vocab";
 import type { Corpus } from "../data/corpus";
@@ -94,7 +94,8 @@ export type RunSamplerOptions = MethodSamplerOptions;
  */
 export function objectiveTools(objective: ObjectiveConfig, V: number, clusters: ClusterMap | null, sampler: RunSamplerOptions = {}): { scorer: ElboScorer; sampler: Sampler } {
   const m = makeMethod(objective, { vocabSize: V, clusters, times: TimeSampler.hdlm() });
-  if (m.scorer === null) throw new Error(`an ${m.kind} run has an exact likelihood (causal NLL) and no diffusion sampler or ELBO scorer`);
+  if (m.modelKind === "ar") throw new Error(`an ${m.kind} run has an exact likelihood (causal NLL) and no diffusion sampler or ELBO scorer`);
+  if (m.scorer === null) throw new Error(`a ${m.kind} run's bound and sampler need its parameters (its network reads vectors): use a loaded run's bound() and sampler()`);
   return { scorer: m.scorer, sampler: m.sampler(sampler) };
 }
 
@@ -118,8 +119,12 @@ export interface LoadedRun {
   evalModel(): EvalModel;
   /** Causal logits [B, T, V] (AR runs only). */
   arLogits(tokens: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor3D;
-  /** ELBO scorer and sampler of the objective (diffusion runs only). */
+  /** ELBO scorer and sampler of the objective (diffusion runs over noisy ids only: not Diffusion-LM or the hybrid). */
   tools(sampler?: RunSamplerOptions): { scorer: ElboScorer; sampler: Sampler };
+  /** The likelihood bound per token at given times (every diffusion run), and its name. */
+  bound(): { name: string; bound: TokenBound };
+  /** The objective's sampler over this run's parameters (every diffusion run). */
+  sampler(options?: RunSamplerOptions): Sampler;
   /** The run's vocabulary (`<dir>/vocab.json`, saved by the trainer). */
   vocab(): RunVocab;
   /** The run's corpus and training/validation data through src/data (`openTrainingData`), in the run's vocabulary. */
@@ -160,6 +165,7 @@ export function loadRun(dir: string): LoadedRun {
   const ref = referenceRunModel(ck, { vocabSize: V + 1, hidden: m.hidden, blocks: m.layers, heads: m.heads, condDim: m.condDim, mlpRatio: m.mlpRatio, seqLen: m.seqLen }, config.objective.kind, ckFile);
   const params = ref?.params ?? initParams(model, sizes.modelKind, config.seed);
   try {
+    if (ref === null) sizes.initParams(params); // a method's own extra parameters (then every one is restored)
     if (ref === null) restoreTensors(ck, "param", params, ckFile);
   } catch (e) {
     disposeParams(params);
@@ -198,6 +204,16 @@ export function loadRun(dir: string): LoadedRun {
       needDit("tools");
       return objectiveTools(config.objective, V, clusters, sampler);
     },
+    bound() {
+      needDit("bound");
+      if (sizes.direct !== undefined) return sizes.direct(params, model);
+      const scorer = objectiveTools(config.objective, V, clusters).scorer;
+      return { name: scorer.name, bound: scorerBound(this.evalModel(), scorer) };
+    },
+    sampler(options = {}) {
+      needDit("sampler");
+      return sizes.direct !== undefined ? sizes.direct(params, model).sampler(options) : objectiveTools(config.objective, V, clusters, options).sampler;
+    },
     vocab() {
       return getVocab();
     },
@@ -228,7 +244,7 @@ export interface SampleRunOptions extends RunSamplerOptions {
 
 /** Draws `n` samples from a diffusion run with its objective's sampler (the DiT denoiser, all MASK start). */
 export function sampleRun(run: LoadedRun, options: SampleRunOptions = {}): SampleResult & { sampler: string } {
-  const { sampler } = run.tools({ steps: options.steps, temperature: options.temperature, minP: options.minP });
+  const sampler = run.sampler({ steps: options.steps, temperature: options.temperature, minP: options.minP });
   const length = options.length ?? run.model.seqLen;
   if (!Number.isInteger(length) || length < 1 || length > run.model.seqLen) throw new RangeError(`length must be an integer in [1, ${run.model.seqLen}] (the model's seqLen), got ${length}`);
   const r = sampler.sample(run.denoiser(), { batch: options.n ?? 4, length, seed: options.seed ?? 0, onStep: options.onStep });

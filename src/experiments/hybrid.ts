@@ -1,0 +1,174 @@
+// `npm run hybrid` (issue 11): SEDD, Diffusion-LM, the chained hybrid (a = 0.35, b = 0.75), MDLM and HDLM at one
+// budget on the bundled OpenWebText, plus the AR run that scores samples (gen PPL), through the resumable grid of
+// ./grid; then the hybrid's bound part by part (hybrid.md §4) with the rounding accuracy at b, per run, cached beside
+// the rows; and the tables of results.md.
+import * as fs from "fs";
+import * as path from "path";
+import { parseObjective, type ObjectiveConfig } from "../methods/registry";
+import { hybridRowTerms, type HybridObjective } from "../methods/hybrid";
+import { ChainBoundAccumulator, CHAIN_BOUND_PARTS, type ChainBoundParts } from "../hybrid/bound";
+import { loadRun } from "../train/load-run";
+import { writeFileAtomic } from "../util/fs";
+import { SeededRng } from "../util/rng";
+import { tf } from "../engine/tf";
+import type { GridEvalSettings, GridMethod, GridResult, EvalSet } from "./grid";
+import { runId } from "./grid";
+import type { RunSettings } from "./compare";
+import { methodOrder, methodScores } from "./grid-table";
+
+/** One size of the hybrid comparison. */
+export interface HybridSize {
+  vocab: number;
+  seqLen: number;
+  numClusters: number;
+  run: RunSettings;
+  eval: GridEvalSettings;
+}
+
+/**
+ * `smoke` (seconds; the tests) and `full` (the README table; under an hour on 2 shared cores: 12 runs of a small DiT,
+ * vocabulary 1024, L = 64, batch 16).
+ */
+export function hybridSize(name: "smoke" | "full", overrides: { steps?: number | null; lr?: number | null } = {}): HybridSize {
+  const steps = overrides.steps ?? null;
+  const lr = overrides.lr ?? null;
+  if (name === "smoke") {
+    return {
+      vocab: 256, seqLen: 16, numClusters: 8,
+      run: { preset: "tiny", steps: steps ?? 4, batchSize: 4, optim: { lr: lr ?? 3e-3 } },
+      eval: { batchSize: 8, strata: 2, maxRows: 8, samples: 2, sampleSteps: 6, seed: 0, curveEvery: 2, curveBatches: 1 },
+    };
+  }
+  if (name !== "full") throw new Error(`size must be smoke or full, got ${String(name)}`);
+  return {
+    vocab: 1024, seqLen: 64, numClusters: 32,
+    run: { preset: "cpu", model: { hidden: 64, layers: 2, heads: 4, condDim: 64 }, steps: steps ?? 300, batchSize: 16, optim: { lr: lr ?? 3e-3 } },
+    eval: { batchSize: 32, strata: 8, maxRows: 128, samples: 8, sampleSteps: 32, seed: 0, curveEvery: 100, curveBatches: 2 },
+  };
+}
+
+/** The hybrid's objective of the comparison (the paper's split, the spec's defaults otherwise). */
+export const HYBRID_OBJECTIVE = { kind: "hybrid", split: { a: 0.35, b: 0.75 } } as const;
+
+/** The comparison's methods in run order: AR first (the gen-PPL scorer), then SEDD, Diffusion-LM, hybrid, MDLM, HDLM. */
+export function hybridMethods(size: Pick<HybridSize, "numClusters">): GridMethod[] {
+  const o = (raw: Record<string, unknown>): ObjectiveConfig => parseObjective(raw, "objective");
+  return [
+    { name: "AR", objective: o({ kind: "ar" }) },
+    { name: "SEDD (absorbing)", objective: o({ kind: "sedd" }) },
+    { name: "Diffusion-LM", objective: o({ kind: "diffusion-lm" }) },
+    { name: "hybrid (a=0.35, b=0.75)", objective: o({ ...HYBRID_OBJECTIVE }) },
+    { name: "MDLM", objective: o({ kind: "mdlm" }) },
+    { name: `HDLM (n=${size.numClusters}, gamma=1)`, objective: o({ kind: "hdlm", numClusters: size.numClusters, gamma: 1 }) },
+  ];
+}
+
+/** The §4 bound of a hybrid run on one set, part by part (nats per token), with its SE and the rounding accuracy at b. */
+export interface HybridPartsScore {
+  parts: ChainBoundParts;
+  natsPerToken: number;
+  standardError: number;
+  roundingAccuracy: number;
+  draws: number;
+}
+
+/**
+ * The hybrid run in `runDir` scored on `sets` part by part: per batch K strata of u per sequence (as the grid's
+ * estimator), one chain draw each, accumulated by ChainBoundAccumulator.
+ */
+export function hybridPartsOfRun(runDir: string, sets: EvalSet[], strata: number, seed: number): Record<string, HybridPartsScore> {
+  const run = loadRun(runDir);
+  try {
+    const h = run.config.objective as HybridObjective;
+    if (h.kind !== "hybrid") throw new Error(`${runDir} is a ${h.kind} run, not a hybrid run`);
+    const out: Record<string, HybridPartsScore> = {};
+    for (const s of sets) {
+      const acc = new ChainBoundAccumulator(h.maskAtA);
+      const rng = new SeededRng(seed);
+      for (const b of s.batches) {
+        const B = b.batchSize;
+        const offset = Float64Array.from({ length: B }, () => rng.uniform());
+        const tokens = tf.tensor2d(b.tokens, [B, b.seqLen], "int32");
+        const mask = tf.tensor2d(Float32Array.from(b.mask), [B, b.seqLen]);
+        try {
+          for (let k = 0; k < strata; k++) {
+            const u = offset.map((o) => 1e-4 + (1 - 2e-4) * ((k + o) / strata));
+            const r = hybridRowTerms(h, run.params, run.model, { tokens, mask }, u, rng, "elbo");
+            const [ig, da, bb] = [r.integrand.dataSync(), r.decoderA.dataSync(), r.boundaryB.dataSync()];
+            tf.dispose([r.integrand, r.decoderA, r.boundaryB]);
+            for (let i = 0; i < B; i++) {
+              if (r.tokens[i] === 0) continue;
+              acc.add({ segment: r.segment[i], integrand: ig[i], decoderA: da[i], boundaryB: bb[i], tokens: r.tokens[i], roundingMatches: r.roundingMatches[i] });
+            }
+          }
+        } finally {
+          tf.dispose([tokens, mask]);
+        }
+      }
+      const res = acc.result();
+      out[s.key] = { parts: res.parts, natsPerToken: res.natsPerToken, standardError: res.standardError, roundingAccuracy: res.roundingAccuracy ?? NaN, draws: res.rows };
+    }
+    return out;
+  } finally {
+    run.dispose();
+  }
+}
+
+/** Parts of every hybrid row of a grid, cached as `<outDir>/parts/<id>.json` (a rerun reads them). */
+export function hybridParts(result: GridResult, sets: EvalSet[], outDir: string, runsDir: string, ev: GridEvalSettings, log: (m: string) => void = () => undefined): Record<string, Record<string, HybridPartsScore>> {
+  const dir = path.join(outDir, "parts");
+  fs.mkdirSync(dir, { recursive: true });
+  const out: Record<string, Record<string, HybridPartsScore>> = {};
+  for (const row of result.rows) {
+    if (row.kind !== "hybrid") continue;
+    const file = path.join(dir, `${row.id}.json`);
+    if (fs.existsSync(file)) out[row.id] = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, HybridPartsScore>;
+    else {
+      log(`${row.id}: the bound part by part on ${sets.map((s) => s.label).join(", ")}`);
+      out[row.id] = hybridPartsOfRun(path.join(runsDir, runId(row.method, row.seed)), sets, ev.strata, ev.seed);
+      writeFileAtomic(file, JSON.stringify(out[row.id]) + "\n");
+    }
+  }
+  return out;
+}
+
+function meanSpread(values: number[]): string {
+  const v = values.filter((x) => Number.isFinite(x));
+  if (v.length === 0) return "n/a";
+  const m = v.reduce((a, x) => a + x, 0) / v.length;
+  const sd = v.length > 1 ? Math.sqrt(v.reduce((a, x) => a + (x - m) ** 2, 0) / (v.length - 1)) : 0;
+  return `${m.toFixed(2)} ± ${sd.toFixed(2)}`;
+}
+
+/**
+ * The tables: per method and set the bound (nats/token ± SE over rows and seeds) and its PPL, gen PPL (mean ± sd over
+ * seeds); then the hybrid's parts and rounding accuracy per set (mean over seeds).
+ */
+export function hybridMarkdown(result: GridResult, parts: Record<string, Record<string, HybridPartsScore>>): string {
+  const sets = result.sets;
+  const lines: string[] = [];
+  lines.push(`| method | ${sets.map((s) => `${s.label} nats/token (PPL)`).join(" | ")} | gen PPL | seeds |`);
+  lines.push(`|---|${sets.map(() => "---").join("|")}|---|---|`);
+  const scores = sets.map((s) => methodScores(result.rows, s.key));
+  for (const m of methodOrder(result.rows)) {
+    const rows = result.rows.filter((r) => r.method === m);
+    const cells = scores.map((sc) => {
+      const v = sc.get(m);
+      return v === undefined ? "n/a" : `${v.natsPerToken.toFixed(3)} ± ${v.stdError.toFixed(3)} (${Math.exp(v.natsPerToken).toFixed(1)})`;
+    });
+    lines.push(`| ${m} | ${cells.join(" | ")} | ${meanSpread(rows.map((r) => r.genPpl))} | ${rows.length} |`);
+  }
+  const ids = Object.keys(parts);
+  if (ids.length > 0) {
+    lines.push("", `Hybrid bound part by part (hybrid.md §4; nats/token, mean over ${ids.length} seed${ids.length > 1 ? "s" : ""}), and the rounding accuracy at b:`, "");
+    lines.push(`| set | ${CHAIN_BOUND_PARTS.join(" | ")} | total | rounding accuracy at b |`);
+    lines.push(`|---|${CHAIN_BOUND_PARTS.map(() => "---").join("|")}|---|---|`);
+    for (const s of sets) {
+      const per = ids.map((id) => parts[id][s.key]).filter((p) => p !== undefined);
+      if (per.length === 0) continue;
+      const mean = (f: (p: HybridPartsScore) => number) => per.reduce((a, p) => a + f(p), 0) / per.length;
+      lines.push(`| ${s.label} | ${CHAIN_BOUND_PARTS.map((k) => mean((p) => p.parts[k]).toFixed(3)).join(" | ")} | ${mean((p) => p.natsPerToken).toFixed(3)} | ${(100 * mean((p) => p.roundingAccuracy)).toFixed(1)}% |`);
+    }
+  }
+  return lines.join("\n");
+}
