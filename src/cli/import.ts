@@ -3,6 +3,12 @@
 // and `hdlm eval` load.
 import { readMdlmCheckpoint } from "../interop/mdlm-import";
 import { writeImportedRun } from "../interop/mdlm-run";
+import { readReferenceClusterDict } from "../interop/hdlm-clusters";
+import { hdlmObjectiveFromReference } from "../interop/hdlm-config";
+import { runVocabulary } from "../train/load-run";
+import { readRunConfig } from "../interop/mdlm-run";
+import { saveClusterMap } from "../vocab/cluster-map-io";
+import * as fs from "fs";
 import { CliIo, UsageError, parseFlags } from "./args";
 
 export const IMPORT_USAGE = `usage: hdlm import --from <file.safetensors|file.ckpt> --arch mdlm-dit --out <dir> [--heads N] [--seq-len L] [--conditioning c] [--no-ema] [--force]
@@ -15,7 +21,14 @@ export const IMPORT_USAGE = `usage: hdlm import --from <file.safetensors|file.ck
   --conditioning c  none (mdlm's time_conditioning=False, the default), sigma (time_conditioning=True; the run
                   folder keeps mdlm's layout) or t (a DiT trained in hdlm-lab); default from config.json beside the file
   --no-ema        a .ckpt's raw weights instead of its EMA weights
-  --force         overwrite a run folder that already exists (its config.json, checkpoint.bin, vocab.json, clusters.json)`;
+  --force         overwrite a run folder that already exists (its config.json, checkpoint.bin, vocab.json, clusters.json)
+
+       hdlm import --clusters <semantic_cluster_dict_*.pt> --out <clusters.json> [--vocab <run dir>] [--config <hdlm-*.yaml>]
+
+  --clusters <file>  a reference HDLM cluster dict (torch.save of int64 [50258]); written as hdlm-lab's cluster map
+                  JSON (use it as objective.clusterFile)
+  --vocab <dir>   a run folder whose vocabulary the map is put on (its compact vocabulary; default raw GPT-2 ids)
+  --config <file> a reference HDLM config (.yaml): prints the matching objective section`;
 
 /** Parsed `import` arguments. */
 export interface ImportArgs {
@@ -29,8 +42,22 @@ export interface ImportArgs {
   force: boolean;
 }
 
+/** Parsed `import --clusters` arguments. */
+export interface ClusterImportArgs {
+  clusters: string;
+  out: string;
+  vocab: string | undefined;
+  config: string | undefined;
+}
+
 /** Parses the arguments after `import`; throws a usage error naming the bad argument. */
-export function parseImportArgs(args: string[]): ImportArgs {
+export function parseImportArgs(args: string[]): ImportArgs | ClusterImportArgs {
+  if (args.some((a) => a === "--clusters" || a.startsWith("--clusters="))) {
+    const c = parseFlags("import", args, { clusters: "string", out: "string", vocab: "string", config: "string" });
+    if (c.out === undefined) throw new UsageError("import --clusters needs --out <clusters.json>");
+    if (!(c.out as string).endsWith(".json")) throw new UsageError(`import: --out must name a .json cluster map, got ${String(c.out)}`);
+    return { clusters: c.clusters as string, out: c.out as string, vocab: c.vocab as string | undefined, config: c.config as string | undefined };
+  }
   const f = parseFlags("import", args, { from: "string", arch: "string", out: "string", heads: "int", "seq-len": "int", conditioning: "string", "no-ema": "bool", force: "bool" });
   if (f.from === undefined) throw new UsageError("import needs --from <file.safetensors|file.ckpt>");
   if (f.out === undefined) throw new UsageError("import needs --out <dir>");
@@ -43,7 +70,8 @@ export function parseImportArgs(args: string[]): ImportArgs {
 }
 
 /** Runs `hdlm import`: a summary on `io.out`, one line per fact. */
-export async function runImport(args: ImportArgs, io: CliIo): Promise<void> {
+export async function runImport(args: ImportArgs | ClusterImportArgs, io: CliIo): Promise<void> {
+  if ("clusters" in args) return importClusters(args, io);
   const t0 = Date.now();
   const imp = readMdlmCheckpoint(args.from, { heads: args.heads, seqLen: args.seqLen, conditioning: args.conditioning, ema: args.ema ? "auto" : false });
   const c = imp.config;
@@ -54,4 +82,18 @@ export async function runImport(args: ImportArgs, io: CliIo): Promise<void> {
   for (const [k, v] of Object.entries(imp.source.inferred)) io.out(`  ${k} from ${v}`);
   for (const i of imp.source.ignored) io.out(`  ignored: ${i}`);
   io.out(`wrote run folder ${r.dir} (${r.parameters} parameters); try: hdlm sample --run ${r.dir}`);
+}
+
+/** `hdlm import --clusters`: a reference cluster dict onto a run's vocabulary, saved as hdlm-lab's cluster map. */
+function importClusters(args: ClusterImportArgs, io: CliIo): void {
+  const vocab = args.vocab === undefined ? null : runVocabulary(args.vocab, readRunConfig(args.vocab).data.vocabSize).compactVocab;
+  const map = readReferenceClusterDict(args.clusters, vocab);
+  saveClusterMap(map, args.out);
+  io.out(`imported ${args.clusters}: ${map.numClusters} clusters over ${map.vocabSize} ids (${vocab === null ? "GPT-2 ids" : `the compact vocabulary of ${args.vocab}`}); wrote ${args.out}`);
+  if (args.config !== undefined) {
+    if (!fs.existsSync(args.config)) throw new Error(`${args.config}: file not found`);
+    const o = { ...hdlmObjectiveFromReference(fs.readFileSync(args.config, "utf8"), args.config), clusterFile: args.out };
+    if (o.numClusters !== map.numClusters) throw new Error(`${args.config}: model.cluster_size is ${o.numClusters} but ${args.clusters} has ${map.numClusters} clusters`);
+    io.out(`objective: ${JSON.stringify(o)}`);
+  }
 }

@@ -120,7 +120,7 @@ export function mdlmRunModel(ck: CheckpointData, config: TrainConfig, file: stri
   return referenceRunModel(ck, sizes, config.objective.kind, file);
 }
 
-function readRunConfig(dir: string): TrainConfig {
+export function readRunConfig(dir: string): TrainConfig {
   const f = path.join(dir, "config.json");
   if (!fs.existsSync(f)) throw new Error(`${dir} is not a run folder: it has no config.json`);
   try {

@@ -12,6 +12,8 @@ export interface TorchArchive {
   readonly root: PickleValue;
   /** The tensor's values as float32 (row-major, its shape), converting float16/bfloat16/float64. */
   float32(t: TorchTensor, what: string): Float32Array;
+  /** The tensor's values as int32 (row-major, its shape) from an integer tensor; values outside int32 are an error. */
+  integers(t: TorchTensor, what: string): Int32Array;
 }
 
 /** A one-line error naming the file. */
@@ -87,8 +89,31 @@ export function readTorchArchive(file: string): TorchArchive {
       const src = toFloat32(storageBytes(s), s.dtype, s.numel);
       return gatherStrided(src, t.offset, t.shape, t.stride);
     },
+    integers(t: TorchTensor, what: string): Int32Array {
+      const s = t.storage;
+      const reader = INT_READERS[s.dtype];
+      if (reader === undefined) throw bad(file, `${what} is a ${s.dtype} tensor, not an integer one`);
+      const b = storageBytes(s);
+      const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      const src = new Int32Array(s.numel);
+      for (let i = 0; i < s.numel; i++) {
+        const v = reader(view, i);
+        if (v < -0x80000000 || v > 0x7fffffff) throw bad(file, `${what} holds ${v} at storage index ${i}, outside int32`);
+        src[i] = v;
+      }
+      return gatherStrided(src, t.offset, t.shape, t.stride, new Int32Array(t.shape.reduce((a, c) => a * c, 1)));
+    },
   };
 }
+
+/** Element readers of the little-endian integer storages. */
+const INT_READERS: Partial<Record<TorchStorage["dtype"], (v: DataView, i: number) => number>> = {
+  int64: (v, i) => Number(v.getBigInt64(8 * i, true)),
+  int32: (v, i) => v.getInt32(4 * i, true),
+  int16: (v, i) => v.getInt16(2 * i, true),
+  int8: (v, i) => v.getInt8(i),
+  uint8: (v, i) => v.getUint8(i),
+};
 
 /** Elements of a little-endian storage as float32. */
 export function toFloat32(b: Uint8Array, dtype: "float32" | "float16" | "bfloat16" | "float64", n: number): Float32Array {
@@ -117,9 +142,9 @@ function halfToFloat(h: number): number {
 }
 
 /** The row-major copy of the strided view (offset, shape, stride) of `src`. */
-export function gatherStrided(src: Float32Array, offset: number, shape: number[], stride: number[]): Float32Array {
+export function gatherStrided<T extends Float32Array | Int32Array>(src: T, offset: number, shape: number[], stride: number[], into?: T): T {
   const n = shape.reduce((a, b) => a * b, 1);
-  const out = new Float32Array(n);
+  const out = into ?? (new Float32Array(n) as T);
   if (n === 0) return out;
   // contiguous fast path
   let contiguous = true;
