@@ -34,6 +34,11 @@ export interface HdlmSamplerOptions {
   tEps?: number;
   /** Reuse x̂ when nothing changed in a step. Only valid if the model ignores t: HDLM's DiT does not (default false). */
   cache?: boolean;
+  /**
+   * Force transition (default true, hdlm.md §6 step 3): a cluster k becomes a token drawn from x̃(.|k), within k.
+   * false (the ablation): the token is drawn from the full x̂, so it may leave k; the final argmax is over all tokens.
+   */
+  forceTransition?: boolean;
 }
 
 /** The time pairs (t, s) of the stochastic steps, the time of the final argmax and the start time. */
@@ -60,6 +65,24 @@ export function hdlmGrid(steps: number, grid: "hdlm-lab" | "reference" = "hdlm-l
 }
 
 /**
+ * The force-transition ablation on host posterior rows [N*(V+1+n)]: at every cluster position, the mass of moving to
+ * a token is kept but spread over all V tokens by x̂ [N*V] instead of within the cluster (x̃(.|k)). Returns a copy.
+ */
+export function withoutForceTransition(rows: ArrayLike<number>, xhat: ArrayLike<number>, z: ArrayLike<number>, V: number, n: number): Float32Array {
+  const W = V + 1 + n;
+  const out = Float32Array.from(rows);
+  for (let i = 0; i < z.length; i++) {
+    if (z[i] <= V) continue;
+    let mass = 0;
+    for (let v = 0; v < V; v++) mass += rows[i * W + v];
+    let total = 0;
+    for (let v = 0; v < V; v++) total += xhat[i * V + v];
+    for (let v = 0; v < V; v++) out[i * W + v] = total > 0 ? (mass * xhat[i * V + v]) / total : 0;
+  }
+  return out;
+}
+
+/**
  * HDLM ancestral sampler (hdlm.md §6). Each step runs the model once, turns x̂ into the per-position posterior
  * p_θ(z_s | z_t) with {@link hdlmReverseProbs} (MASK -> stay / cluster / token, cluster -> its token with
  * "force transition" x̃(.|k), clean tokens carried over), and draws every non-clean position: the event exactly,
@@ -79,6 +102,7 @@ export class HdlmSampler extends GridSampler {
   readonly grid: "hdlm-lab" | "reference";
   readonly tEps: number;
   readonly cache: boolean;
+  readonly forceTransition: boolean;
 
   constructor(options: HdlmSamplerOptions) {
     super();
@@ -96,7 +120,9 @@ export class HdlmSampler extends GridSampler {
     this.tEps = options.tEps ?? 1e-4;
     hdlmGrid(this.steps, this.grid, this.tEps); // validates grid and tEps
     this.cache = options.cache ?? false;
-    this.name = `hdlm-${this.rule}(N=${this.steps}, T=${this.temperature}${this.xi < 1 ? `, xi=${this.xi} ${this.perturbSampling}` : ""})`;
+    this.forceTransition = options.forceTransition ?? true;
+    if (typeof this.forceTransition !== "boolean") throw new RangeError(`forceTransition must be true or false, got ${String(options.forceTransition)}`);
+    this.name = `hdlm-${this.rule}(N=${this.steps}, T=${this.temperature}${this.xi < 1 ? `, xi=${this.xi} ${this.perturbSampling}` : ""}${this.forceTransition ? "" : ", no force transition"})`;
   }
 
   /** V real tokens. */
@@ -143,8 +169,8 @@ export class HdlmSampler extends GridSampler {
   private rows(probs: tf.Tensor3D, z: Int32Array, B: number, L: number, t: number, s: number, rule: StepRule): Float32Array {
     return tf.tidy(() => {
       const zt = tf.tensor2d(z, [B, L], "int32");
-      const post = hdlmReverseProbs(probs, zt, t, s, { schedule: this.schedule, clusters: this.clusters, xi: this.xi, rule, perturbSampling: this.perturbSampling });
-      return post.dataSync() as Float32Array;
+      const post = hdlmReverseProbs(probs, zt, t, s, { schedule: this.schedule, clusters: this.clusters, xi: this.xi, rule, perturbSampling: this.perturbSampling }).dataSync() as Float32Array;
+      return this.forceTransition ? post : withoutForceTransition(post, probs.dataSync(), z, this.clusters.vocabSize, this.clusters.numClusters);
     });
   }
 
