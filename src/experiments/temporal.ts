@@ -5,18 +5,17 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ditDenoiser } from "../methods/denoiser";
-import type { Denoiser, Sampler } from "../samplers/sampler";
 import { CharVocab } from "../tasks/char-vocab";
 import { makeArithmeticTask } from "../tasks/arithmetic";
 import type { ArithmeticProblem } from "../tasks/arithmetic";
 import { makeTaskSplits } from "../tasks/splits";
 import type { Task } from "../tasks/task";
-import { sampleTrajectories, Trajectory } from "../rl/trajectories";
-import { temporalReport, TemporalReport } from "../rl/temporal-eval";
+import type { TemporalReport } from "../rl/temporal-eval";
+import { evaluateTemporal } from "../train/task-eval";
 import type { RewardName } from "../rl/rewards";
 import { loadRun } from "../train/load-run";
 import { pretrainTaskModel, TaskModelKind } from "../train/task-model";
-import { taskPrompt, promptWidthOf } from "../train/task-data";
+import { promptWidthOf } from "../train/task-data";
 import { parseTcrConfig, readTcrMetrics, runTcr, TcrMetrics } from "../train/tcr";
 import { writeFileAtomic } from "../util/fs";
 import { TEMPORAL_WEIGHTINGS } from "../temporal/weighting";
@@ -44,7 +43,7 @@ export interface TemporalSize {
 /** The measured size (about 30 min on 2 loaded cores) and a smoke size (seconds). */
 export const TEMPORAL_SIZES: Record<"smoke" | "full", TemporalSize> = {
   full: {
-    maxOperand: 19, trainProblems: 1000, valProblems: 100, testProblems: 200, evalRepeats: 2,
+    maxOperand: 19, trainProblems: 900, valProblems: 100, testProblems: 200, evalRepeats: 2,
     model: { hidden: 64, layers: 2, heads: 2, condDim: 32, seqLen: 16 },
     pretrain: { steps: 2000, batchSize: 64, lr: 3e-3 },
     evalSampleSteps: 12, evalTemperature: 0,
@@ -80,14 +79,6 @@ export function temporalProblems(size: TemporalSize): { task: Task<ArithmeticPro
   const val = sp.train.slice(0, size.valProblems);
   const train = sp.train.slice(size.valProblems);
   return { task, vocab: new CharVocab(), train, val, test: sp.test, promptWidth: promptWidthOf(task, [...sp.train, ...sp.test]) };
-}
-
-/** Samples `repeats` completions of every problem and reports them (held-out evaluation). */
-export function evaluateTemporal<P>(
-  sampler: Sampler, denoiser: Denoiser, task: Task<P, number>, vocab: CharVocab, problems: readonly P[], promptWidth: number, seqLen: number, options: { seed: number; repeats: number },
-): { report: TemporalReport; trajectories: Trajectory<number>[] } {
-  const trajectories = sampleTrajectories(sampler, denoiser, task, vocab, problems, (p) => taskPrompt(task, vocab, p, promptWidth, seqLen), { seed: options.seed, repeats: options.repeats, batchSize: 200 });
-  return { report: temporalReport(task, problems, trajectories), trajectories };
 }
 
 function row(kind: TaskModelKind, seed: number, variant: string, r: TemporalReport, seconds: number, curve?: TcrMetrics[]): TemporalRow {
