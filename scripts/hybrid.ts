@@ -11,14 +11,8 @@ import { parseArgs } from "node:util";
 import { initEngine, describeEngine } from "../src/engine";
 import { openCorpus, openWikiText } from "../src/data";
 import { runGrid, gridEvalSets } from "../src/experiments";
+import { integer, number } from "../src/util/validate";
 import { hybridMarkdown, hybridMethods, hybridParts, hybridSize } from "../src/experiments/hybrid";
-
-function positiveInt(flag: string, v: string | undefined): number | null {
-  if (v === undefined) return null;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${flag} needs a positive integer, got ${v}`);
-  return n;
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -27,11 +21,11 @@ async function main(): Promise<void> {
     strict: true,
   });
   const size = values.smoke ? "smoke" : "full";
-  const lr = values.lr === undefined ? null : Number(values.lr);
-  if (lr !== null && !(lr > 0)) throw new Error(`--lr needs a positive number, got ${values.lr}`);
-  const seeds = (values.seeds ?? "0,1").split(",").map(Number);
-  if (seeds.some((x) => !Number.isInteger(x) || x < 0)) throw new Error(`--seeds needs comma-separated integers >= 0, got ${values.seeds}`);
-  const s = hybridSize(size, { steps: positiveInt("steps", values.steps), lr });
+  // Flag values go through the config validators: one line naming the flag.
+  const lr = values.lr === undefined ? null : number(Number(values.lr), "--lr", 0, 1, true);
+  const steps = values.steps === undefined ? null : integer(Number(values.steps), "--steps", 1);
+  const seeds = (values.seeds ?? "0,1").split(",").map((x, i) => integer(Number(x), `--seeds[${i}]`, 0));
+  const s = hybridSize(size, { steps, lr });
   const out = values.out ?? path.join("out", size === "smoke" ? "hybrid-smoke" : "hybrid");
   const runsDir = values.runs ?? path.join(out, "runs");
 

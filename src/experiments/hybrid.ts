@@ -11,6 +11,8 @@ import { loadRun } from "../train/load-run";
 import { writeFileAtomic } from "../util/fs";
 import { SeededRng } from "../util/rng";
 import { tf } from "../engine/tf";
+import type { ModelConfig } from "../models/config";
+import type { Params } from "../models/params";
 import type { GridEvalSettings, GridMethod, GridResult, EvalSet } from "./grid";
 import { runId } from "./grid";
 import type { RunSettings } from "./compare";
@@ -72,46 +74,51 @@ export interface HybridPartsScore {
   draws: number;
 }
 
-/**
- * The hybrid run in `runDir` scored on `sets` part by part: per batch K strata of u per sequence (as the grid's
- * estimator), one chain draw each, accumulated by ChainBoundAccumulator.
- */
+/** The hybrid run in `runDir` scored on `sets` part by part (see {@link hybridPartsOf}). */
 export function hybridPartsOfRun(runDir: string, sets: EvalSet[], strata: number, seed: number): Record<string, HybridPartsScore> {
   const run = loadRun(runDir);
   try {
-    const h = run.config.objective as HybridObjective;
+    const h = run.config.objective;
     if (h.kind !== "hybrid") throw new Error(`${runDir} is a ${h.kind} run, not a hybrid run`);
-    const out: Record<string, HybridPartsScore> = {};
-    for (const s of sets) {
-      const acc = new ChainBoundAccumulator(h.maskAtA);
-      const rng = new SeededRng(seed);
-      for (const b of s.batches) {
-        const B = b.batchSize;
-        const offset = Float64Array.from({ length: B }, () => rng.uniform());
-        const tokens = tf.tensor2d(b.tokens, [B, b.seqLen], "int32");
-        const mask = tf.tensor2d(Float32Array.from(b.mask), [B, b.seqLen]);
-        try {
-          for (let k = 0; k < strata; k++) {
-            const u = offset.map((o) => 1e-4 + (1 - 2e-4) * ((k + o) / strata));
-            const r = hybridRowTerms(h, run.params, run.model, { tokens, mask }, u, rng, "elbo");
-            const [ig, da, bb] = [r.integrand.dataSync(), r.decoderA.dataSync(), r.boundaryB.dataSync()];
-            tf.dispose([r.integrand, r.decoderA, r.boundaryB]);
-            for (let i = 0; i < B; i++) {
-              if (r.tokens[i] === 0) continue;
-              acc.add({ segment: r.segment[i], integrand: ig[i], decoderA: da[i], boundaryB: bb[i], tokens: r.tokens[i], roundingMatches: r.roundingMatches[i] });
-            }
-          }
-        } finally {
-          tf.dispose([tokens, mask]);
-        }
-      }
-      const res = acc.result();
-      out[s.key] = { parts: res.parts, natsPerToken: res.natsPerToken, standardError: res.standardError, roundingAccuracy: res.roundingAccuracy ?? NaN, draws: res.rows };
-    }
-    return out;
+    return hybridPartsOf(h, run.params, run.model, sets, strata, seed);
   } finally {
     run.dispose();
   }
+}
+
+/**
+ * A hybrid model scored on `sets` part by part: per batch K strata of u per sequence (as the grid's estimator), one
+ * chain draw each, accumulated by ChainBoundAccumulator (parts per token, their sum, SE, rounding accuracy at b).
+ */
+export function hybridPartsOf(h: HybridObjective, params: Params, model: ModelConfig, sets: Pick<EvalSet, "key" | "batches">[], strata: number, seed: number): Record<string, HybridPartsScore> {
+  const out: Record<string, HybridPartsScore> = {};
+  for (const s of sets) {
+    const acc = new ChainBoundAccumulator(h.maskAtA);
+    const rng = new SeededRng(seed);
+    for (const b of s.batches) {
+      const B = b.batchSize;
+      const offset = Float64Array.from({ length: B }, () => rng.uniform());
+      const tokens = tf.tensor2d(b.tokens, [B, b.seqLen], "int32");
+      const mask = tf.tensor2d(Float32Array.from(b.mask), [B, b.seqLen]);
+      try {
+        for (let k = 0; k < strata; k++) {
+          const u = offset.map((o) => 1e-4 + (1 - 2e-4) * ((k + o) / strata));
+          const r = hybridRowTerms(h, params, model, { tokens, mask }, u, rng, "elbo");
+          const [ig, da, bb] = [r.integrand.dataSync(), r.decoderA.dataSync(), r.boundaryB.dataSync()];
+          tf.dispose([r.integrand, r.decoderA, r.boundaryB]);
+          for (let i = 0; i < B; i++) {
+            if (r.tokens[i] === 0) continue;
+            acc.add({ segment: r.segment[i], integrand: ig[i], decoderA: da[i], boundaryB: bb[i], tokens: r.tokens[i], roundingMatches: r.roundingMatches[i] });
+          }
+        }
+      } finally {
+        tf.dispose([tokens, mask]);
+      }
+    }
+    const res = acc.result();
+    out[s.key] = { parts: res.parts, natsPerToken: res.natsPerToken, standardError: res.standardError, roundingAccuracy: res.roundingAccuracy ?? NaN, draws: res.rows };
+  }
+  return out;
 }
 
 /** Parts of every hybrid row of a grid, cached as `<outDir>/parts/<id>.json` (a rerun reads them). */

@@ -18,3 +18,7 @@ export type { GridSize, GridSizeName } from "./grid-sizes";
 export { gridCurvesFigure } from "./grid-figures";
 export { trainLive, boundRow } from "./live";
 export type { BoundRow } from "./live";
+export { hybridSize, hybridMethods, hybridParts, hybridPartsOf, hybridPartsOfRun, hybridMarkdown, HYBRID_OBJECTIVE } from "./hybrid";
+export type { HybridSize, HybridPartsScore } from "./hybrid";
+export { libraryScheduleCurves, chainBoundaryStats, boundaryStates, chainSignalCurves, independentCollapse, splitSweep, trainerBound, trainerSamples, hybridEmbedding, hybridTrace } from "./hybrid-schedules";
+export type { ScheduleCurve, ChainBoundaryStats, IndependentCollapse, HybridTrace } from "./hybrid-schedules";

@@ -35,8 +35,13 @@ function deadParameters(trainer: Trainer): string[] {
   return names.filter((_, i) => !(maxAbs[i] > 0));
 }
 
-for (const objective of [{ kind: "ar" }, { kind: "mdlm" }, { kind: "hdlm", numClusters: 4 }, { kind: "gidd" }]) {
-  test(`${objective.kind}: after 3 updates every parameter tensor has a non-zero gradient`, () => {
+const OBJECTIVES = [
+  { kind: "ar" }, { kind: "mdlm" }, { kind: "hdlm", numClusters: 4 }, { kind: "gidd" },
+  { kind: "sedd" }, { kind: "sedd", noise: "geometric" }, { kind: "diffusion-lm" }, { kind: "hybrid" }, { kind: "hybrid", shareBackbone: false, continuousWeighting: "elbo" },
+];
+
+for (const objective of OBJECTIVES) {
+  test(`${JSON.stringify(objective)}: after 3 updates every parameter tensor has a non-zero gradient`, () => {
     const trainer = new Trainer(tinyConfig(tmpDir("hdlm-grad-"), { objective, steps: 10, batchSize: 8, optim: { lr: 1e-2, warmupSteps: 1 } }), owt);
     try {
       for (let i = 0; i < 3; i++) trainer.trainStep();
