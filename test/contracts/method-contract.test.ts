@@ -17,6 +17,9 @@ const CONTRACT_OBJECTIVES: Record<string, Record<string, unknown>> = {
   mdlm: { kind: "mdlm" },
   hdlm: { kind: "hdlm", numClusters: 4 },
   gidd: { kind: "gidd" },
+  sedd: { kind: "sedd" },
+  "diffusion-lm": { kind: "diffusion-lm" },
+  hybrid: { kind: "hybrid" },
   // R2FT fine-tunes an MDLM here from random parameters (train() would start it from `init`; the Trainer class does not read it)
   r2ft: { kind: "r2ft", base: { kind: "mdlm" }, promptMin: 4, promptMax: 8, repeatMin: 4, repeatMax: 8, maxPhrase: 3 },
 };
@@ -30,6 +33,10 @@ const PINNED: Record<string, number[]> = {
   mdlm: [6.407958984375, 5.579667091369629, 4.36109733581543, 5.7642083168029785],
   hdlm: [3.3034117221832275, 2.8407211303710938, 2.2042837142944336, 4.8477842807769775],
   gidd: [2.116701602935791, 1.8606674671173096, 1.3062713146209717, 5.194851636886597],
+  // Issue 11's objectives, pinned when they were added (same settings).
+  sedd: [6.407958030700684, 5.587375640869141, 4.41282844543457, 5.9635021686553955],
+  "diffusion-lm": [36.67115020751953, 35.39218521118164, 31.695642471313477, 40.77346611022949],
+  hybrid: [27.17450714111328, 24.875835418701172, 24.138385772705078, 343.23439025878906],
   // r2ft: its training loss (R2FT, per sequence) for steps 1-3 and its validation loss (the base MDLM ELBO), at this commit
   r2ft: [1.2476649284362793, 1.2728245258331299, 1.1221846342086792, 6.312386989593506],
 };
@@ -87,6 +94,24 @@ for (const [kind, objective] of Object.entries(CONTRACT_OBJECTIVES)) {
       if (t.objective.modelKind === "ar") {
         assert.equal(scorer, null);
         assert.throws(() => t.objective.sampler(), /exact likelihood/);
+        return;
+      }
+      if (t.objective.direct !== undefined) {
+        // Vector-input methods: the bound and the sampler come from the parameters (finite bound; a per-draw hybrid
+        // term may be < 0 through -H₂ and the b term, so only finiteness is asserted per token).
+        assert.equal(scorer, null);
+        const d = t.objective.direct(t.params, t.model);
+        const b = owt.batch("val", 0, 4, t.model.seqLen, 0);
+        const values = tf.tidy(() => {
+          const x = tf.tensor2d(b.tokens, [4, t.model.seqLen], "int32");
+          const pad = tf.tensor2d(b.mask, [4, t.model.seqLen], "float32");
+          return d.bound(x, tf.tensor1d([0.05, 0.3, 0.6, 0.95]), pad, streamRng(0, 1, STREAM.eval)).dataSync();
+        });
+        for (const v of values) assert.ok(Number.isFinite(v), `${kind}: bound term ${v}`);
+        const r = d.sampler({ steps: 6 }).sample(() => {
+          throw new Error("a direct sampler must not call the token denoiser");
+        }, { batch: 2, length: t.model.seqLen, seed: 1 });
+        assert.ok(Array.from(r.tokens.data).every((id) => id >= 0 && id < owt.vocabSize), `${kind}: sample ids outside the vocabulary`);
         return;
       }
       assert.ok(scorer !== null);
