@@ -1,4 +1,4 @@
-// The `hdlm` command line: `hdlm train | sample | eval | import | export` (bin/hdlm.js runs the compiled copy).
+// The `hdlm` command line: `hdlm train | sample | eval | import | export | temporal` (bin/hdlm.js runs the compiled copy).
 // Errors print one line (no stack trace) and exit with status 1; usage errors exit with status 2.
 import { initEngine, describeEngine } from "../engine/select";
 import { loadConfig } from "../train/config";
@@ -8,6 +8,7 @@ import { SAMPLE_USAGE, parseSampleArgs, runSample } from "./sample";
 import { EVAL_USAGE, parseEvalArgs, runEval } from "./eval";
 import { IMPORT_USAGE, parseImportArgs, runImport } from "./import";
 import { EXPORT_USAGE, parseExportArgs, runExport } from "./export";
+import { TEMPORAL_USAGE, parseTemporalArgs, runTemporal } from "./temporal";
 
 const TRAIN_USAGE = `usage: hdlm train --config <file.json> [--resume] [--init <runDir>]
 
@@ -24,6 +25,8 @@ ${EVAL_USAGE}
 ${IMPORT_USAGE}
 
 ${EXPORT_USAGE}
+
+${TEMPORAL_USAGE}
 
   HDLM_BACKEND=wasm|cpu|native|tensorflow forces a backend`;
 
@@ -78,7 +81,12 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (command === "import") return await runImport(parseImportArgs(rest), processIo).then(() => 0);
     if (command === "export") return await runExport(parseExportArgs(rest), processIo).then(() => 0);
-    if (command !== "train") throw new UsageError(`unknown command ${command} (commands: train, sample, eval, import, export)`);
+    if (command === "temporal") {
+      const args = parseTemporalArgs(rest);
+      process.stderr.write(`hdlm temporal: ${describeEngine(await initEngine())}\n`);
+      return await runTemporal(args, processIo).then(() => 0);
+    }
+    if (command !== "train") throw new UsageError(`unknown command ${command} (commands: train, sample, eval, import, export, temporal)`);
     const args = parseTrainArgs(rest);
     const config = loadConfig(args.config, { init: args.init });
     const engine = await initEngine();

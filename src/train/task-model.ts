@@ -5,6 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { CharVocab } from "../tasks/char-vocab";
+import { ARITHMETIC_MAX_OPERAND, makeArithmeticTask, type ArithmeticProblem } from "../tasks/arithmetic";
 import { charRoleClusters, CHAR_CLUSTER_NAMES } from "../tasks/char-clusters";
 import type { Task, TaskAnswer } from "../tasks/task";
 import { createClusterMap } from "../vocab/cluster-map";
@@ -12,6 +13,8 @@ import { saveClusterMap } from "../vocab/cluster-map-io";
 import { resolveConfig, TrainConfig } from "./config";
 import { TaskTokenData } from "./task-data";
 import { train, TrainResult } from "./trainer";
+import type { TrainConfig as RunConfig } from "./config";
+import { writeFileAtomic } from "../util/fs";
 
 /** The diffusion methods a task model is pre-trained with. */
 export const TASK_MODEL_KINDS = ["mdlm", "hdlm"] as const;
@@ -71,6 +74,30 @@ export async function pretrainTaskModel<P, A extends TaskAnswer>(o: TaskModelOpt
     const map = createClusterMap(charRoleClusters(o.vocab), CHAR_CLUSTER_NAMES.length, { source: "char roles", settings: { classes: [...CHAR_CLUSTER_NAMES] } });
     saveClusterMap(map, path.join(o.runDir, "char-clusters.json"));
   }
+  writeFileAtomic(path.join(o.runDir, TASK_INFO), JSON.stringify({ task: o.task.name, promptWidth: o.promptWidth }) + "\n");
   const resume = fs.existsSync(path.join(o.runDir, "checkpoint.bin"));
   return train(config, { data, resume, progress: o.progress });
+}
+
+const TASK_INFO = "task.json";
+
+/**
+ * The task and prompt width of a task model's run (`<runDir>/task.json`, or from the config's `task:<name>` data
+ * entry with the widest prompt of that task). Only arithmetic task models exist so far; anything else is an error
+ * naming the run folder.
+ */
+export function taskModelInfo(runDir: string, config: RunConfig): { task: Task<ArithmeticProblem, number>; promptWidth: number } {
+  const entry = config.data.files[0] ?? "";
+  const m = /^task:arithmetic(?:-(\d+))?$/.exec(entry);
+  if (m === null) throw new Error(`${runDir} is not a task model run (its config.data.files is ${JSON.stringify(config.data.files)}, not ["task:arithmetic[-N]"])`);
+  const maxOperand = m[1] === undefined ? ARITHMETIC_MAX_OPERAND : Number(m[1]);
+  const task = makeArithmeticTask(maxOperand);
+  const file = path.join(runDir, TASK_INFO);
+  let promptWidth = `${maxOperand} * ${maxOperand} = `.length;
+  if (fs.existsSync(file)) {
+    const info = JSON.parse(fs.readFileSync(file, "utf8")) as { promptWidth?: unknown };
+    if (typeof info.promptWidth !== "number" || !Number.isInteger(info.promptWidth) || info.promptWidth < 1) throw new Error(`${file}: promptWidth must be an integer >= 1, got ${String(info.promptWidth)}`);
+    promptWidth = info.promptWidth;
+  }
+  return { task, promptWidth };
 }

@@ -321,3 +321,28 @@ export async function runTcr<P, A extends TaskAnswer>(
     trainer.dispose();
   }
 }
+
+/**
+ * The policy of a TCR run folder: its base run (loadRun of `tcr.json`'s baseRun) with the parameters of
+ * `<dir>/checkpoint.bin`, and the run's settings. Errors name the folder.
+ */
+export function loadTcrPolicy(dir: string): { run: LoadedRun; config: TcrConfig; step: number } {
+  const cfgFile = path.join(dir, "tcr.json");
+  if (!fs.existsSync(cfgFile)) throw new Error(`${dir} is not a TCR run folder: it has no tcr.json`);
+  let config: TcrConfig;
+  try {
+    config = parseTcrConfig(JSON.parse(fs.readFileSync(cfgFile, "utf8")));
+  } catch (e) {
+    throw new Error(`${cfgFile}: ${(e as Error).message}`);
+  }
+  const file = path.join(dir, CHECKPOINT);
+  const ck = readCheckpoint(file);
+  const run = loadRun(config.baseRun);
+  try {
+    restoreTensors(ck, "param", run.params, file);
+  } catch (e) {
+    run.dispose();
+    throw e;
+  }
+  return { run, config, step: ck.meta.step as number };
+}
