@@ -22,3 +22,5 @@ export { hybridSize, hybridMethods, hybridParts, hybridPartsOf, hybridPartsOfRun
 export type { HybridSize, HybridPartsScore } from "./hybrid";
 export { libraryScheduleCurves, chainBoundaryStats, boundaryStates, chainSignalCurves, independentCollapse, splitSweep, trainerBound, trainerSamples, hybridEmbedding, hybridTrace } from "./hybrid-schedules";
 export type { ScheduleCurve, ChainBoundaryStats, IndependentCollapse, HybridTrace } from "./hybrid-schedules";
+export { runTemporal, temporalMarkdown, temporalProblems, meanInterval, TEMPORAL_SIZES, TEMPORAL_REWARDS } from "./temporal";
+export type { TemporalSize, TemporalRow, TemporalRunOptions } from "./temporal";

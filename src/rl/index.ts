@@ -22,3 +22,7 @@ export {
 export type { CombinedReward, RewardName, RewardInputs } from "./rewards";
 export { trajectoryReward } from "./trajectory-reward";
 export type { TrajectoryReward } from "./trajectory-reward";
+export { sampleTrajectories } from "./trajectories";
+export type { Trajectory, TrajectoryOptions, PromptIds } from "./trajectories";
+export { temporalReport, mannWhitneyLess, normalCdf } from "./temporal-eval";
+export type { TemporalReport, TseGroup } from "./temporal-eval";
