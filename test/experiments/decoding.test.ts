@@ -1,0 +1,50 @@
+// The decoding experiment's pieces (src/experiments/decoding*.ts): the strategies of the sweep, gen PPL of a
+// continuation (NLL of prompt + continuation minus NLL of the prompt) on a toy scorer with known values, and the
+// table and figures built from hand-made rows.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { decodingStrategies, continuationPpl, type DecodingRow } from "../../src/experiments/decoding";
+import { decodingCells, decodingMarkdown, decodingFigure } from "../../src/experiments/decoding-report";
+import type { SequenceScorer } from "../../src/eval/gen-ppl";
+import { parseDecodingConfig } from "../../src/decoding/decoding-config";
+
+test("strategies: plain, semi-AR B, conv K = B + 1 (hdlm-conv for HDLM), HDLM without force transition; each a valid config", () => {
+  const s = decodingStrategies(16, 5);
+  assert.deepEqual(s.map((x) => `${x.key}:${x.models.join("+")}`), ["plain:mdlm+hdlm", "semi-ar B=16:mdlm+hdlm", "conv K=17:mdlm", "conv K=17:hdlm", "plain, no force transition:hdlm"]);
+  for (const x of s) assert.deepEqual(parseDecodingConfig(x.decoding), x.decoding, x.key);
+  assert.equal(s.find((x) => x.forceTransition === false)?.decoding.kind, "plain");
+});
+
+test("continuation gen PPL: a toy scorer with NLL 1 nat per token id 0 and 3 nats per other id", () => {
+  const scorer: SequenceScorer = {
+    name: "toy",
+    score: (seqs) => {
+      let nll = 0, tokens = 0;
+      for (const s of seqs) for (let i = 1; i < s.length; i++) (nll += s[i] === 0 ? 1 : 3), tokens++;
+      return { nll, tokens };
+    },
+  };
+  // prompts [5, 0] and [0, 0]; continuations [0, 7] and [7, 7]: continuation NLL (1 + 3 + 3 + 3) over 4 tokens
+  const v = continuationPpl(scorer, [[5, 0], [0, 0]], [[5, 0, 0, 7], [0, 0, 7, 7]]);
+  assert.ok(Math.abs(v - Math.exp(10 / 4)) < 1e-12, String(v));
+});
+
+test("cells, table and figures from rows: seed means, one line per cell, steps on x", () => {
+  const row = (model: DecodingRow["model"], stage: DecodingRow["stage"], strategy: string, steps: number, seed: number, genPpl: number, rep4: number): DecodingRow => ({
+    id: `${model}/${stage}/${strategy}/S${steps}/seed${seed}`, model, stage, strategy, steps, seed, genPpl, rep2: 0.1, rep3: 0.05, rep4, distinct4: 0.9, distinct2: 0.8, entropy: 3, highPriorRate: 0.3, modelCalls: steps + 1, seconds: 1, sample: "",
+  });
+  const rows = [row("reference", "text", "held-out text", 0, 0, 80, 0), row("mdlm", "base", "plain", 16, 0, 100, 0.1), row("mdlm", "base", "plain", 16, 1, 200, 0.3), row("mdlm", "base", "plain", 32, 0, 90, 0.2), row("mdlm", "r2ft", "plain", 16, 0, 120, 0)];
+  const cells = decodingCells(rows);
+  assert.equal(cells.length, 4);
+  assert.equal(cells[1].mean("genPpl"), 150);
+  assert.ok(Math.abs(cells[1].mean("rep4") - 0.2) < 1e-12);
+  const md = decodingMarkdown(rows, "toy scorer");
+  assert.match(md, /^Gen PPL scorer: toy scorer/);
+  assert.match(md, /\| MDLM \| before R2FT \| plain \| 16 \| 150\.0 \(100\.0 \/ 200\.0\) \| 0\.100 \| 0\.200 \| 0\.900 \| 3\.000 \| 0\.300 \| 17 \|/);
+  assert.equal(md.split("\n").filter((l) => l.startsWith("| MDLM") || l.startsWith("| REFERENCE")).length, 4);
+  const fig = decodingFigure(rows, "genPpl", "t");
+  assert.equal(fig.data.length, 2, "one line per (model, stage, strategy); the reference text is not a line");
+  assert.deepEqual((fig.data[0] as { x: number[] }).x, [16, 32]);
+  assert.deepEqual((fig.data[0] as { y: number[] }).y, [150, 90]);
+  assert.ok(Number.isNaN((fig.data[1] as { y: number[] }).y[1]), "a missing cell is a gap");
+});
