@@ -4,6 +4,8 @@ import { tf } from "../engine/tf";
 import { loadRun, sampleRun, LoadedRun, RunVocab } from "../train/load-run";
 import { causalCrossEntropy } from "../losses/causal";
 import { boundPpl } from "../eval/valid-ppl";
+import { hybridBoundParts } from "../methods/hybrid";
+import { CHAIN_BOUND_PARTS } from "../hybrid/bound";
 import type { TokenBatch } from "../data/sequences";
 import { arScorer, generativePpl } from "../eval/gen-ppl";
 import { unigramEntropy } from "../eval/entropy";
@@ -13,7 +15,8 @@ import { CliIo, UsageError, intFlag, parseFlags } from "./args";
 
 export const EVAL_USAGE = `usage: hdlm eval --run <dir> [--ref <ar-run-dir>] [--wikitext valid|test] [--data <file|folder>] [--estimator e] [--k K] [--tdraws k] [--n K] [--steps N] [--seed s] [--max-batches b]
 
-  --run <dir>          the run to evaluate (ar, mdlm, hdlm or gidd)
+  --run <dir>          the run to evaluate (ar, mdlm, hdlm, gidd, sedd, diffusion-lm or hybrid; a hybrid run also
+                       prints its bound part by part and the rounding accuracy at b)
   --ref <dir>          an ar run trained on the same corpus: the gen PPL scorer (without it gen_ppl is n/a)
   --wikitext valid|test  also the PPL bound on WikiText-2 (data/wikitext-2), articles packed into seqLen rows
   --data <file|folder> also the PPL bound on your own text, in any format the readers take (JSON Lines, .txt
@@ -133,6 +136,15 @@ function scoreBatches(run: LoadedRun, batches: TokenBatch[], args: EvalArgs): { 
   return { ppl: r.ppl, describe: `${r.estimator}; scorer ${r.scorer}; ${r.tokens} tokens scored in ${r.batches} batches; elbo ${r.elbo.toFixed(4)} ± ${r.stdError.toFixed(4)} nats/token` };
 }
 
+/** A hybrid run's §4 bound part by part on `batches` (K strata of u, the eval seed) as `<key>_bound_parts` and `<key>_rounding_accuracy_at_b` lines; none for other runs. */
+function hybridPartLines(run: LoadedRun, batches: TokenBatch[], args: EvalArgs, key: string): string[] {
+  const o = run.config.objective;
+  if (o.kind !== "hybrid") return [];
+  const p = hybridBoundParts(o, run.params, run.model, batches, args.k, args.seed);
+  const parts = CHAIN_BOUND_PARTS.map((k) => `${k} ${p.parts[k].toFixed(4)}`).join(", ");
+  return [`${key}_bound_parts: ${parts}; total ${p.natsPerToken.toFixed(4)} ± ${p.standardError.toFixed(4)} nats/token (${args.k} u strata per sequence, seed ${args.seed})`, `${key}_rounding_accuracy_at_b: ${p.roundingAccuracy}`];
+}
+
 /** Runs `hdlm eval`, printing `key: value` lines on `io.out` and progress on `io.err`. */
 export async function runEval(args: EvalArgs, io: CliIo): Promise<void> {
   const run = loadRun(args.run);
@@ -153,6 +165,7 @@ export async function runEval(args: EvalArgs, io: CliIo): Promise<void> {
     const v = scoreBatches(run, val, args);
     io.out(`valid_ppl_bound: ${v.ppl}`);
     io.out(`valid_ppl_estimator: every token of the validation split in ${T}-token windows; ${v.describe}`);
+    for (const l of hybridPartLines(run, val, args, "valid")) io.out(l);
     if (args.wikitext !== null) {
       io.err(`hdlm eval: tokenizing WikiText-2 ${args.wikitext}`);
       const wt = await wikiTextBatches(args.wikitext, run.vocab(), T, B, args.maxBatches);
@@ -160,6 +173,7 @@ export async function runEval(args: EvalArgs, io: CliIo): Promise<void> {
       const w = scoreBatches(run, wt, args);
       io.out(`wikitext_ppl_bound: ${w.ppl}`);
       io.out(`wikitext_ppl_estimator: WikiText-2 ${args.wikitext}, detokenized, packed (EOS between articles) into ${T}-token rows; ${w.describe}`);
+      for (const l of hybridPartLines(run, wt, args, "wikitext")) io.out(l);
     }
     if (args.data !== null) {
       io.err(`hdlm eval: reading ${args.data}`);

@@ -5,18 +5,18 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseObjective, type ObjectiveConfig } from "../methods/registry";
-import { hybridRowTerms, type HybridObjective } from "../methods/hybrid";
-import { ChainBoundAccumulator, CHAIN_BOUND_PARTS, type ChainBoundParts } from "../hybrid/bound";
+import { hybridBoundParts, type HybridObjective, type HybridPartsScore } from "../methods/hybrid";
+import { CHAIN_BOUND_PARTS } from "../hybrid/bound";
 import { loadRun } from "../train/load-run";
 import { writeFileAtomic } from "../util/fs";
-import { SeededRng } from "../util/rng";
-import { tf } from "../engine/tf";
 import type { ModelConfig } from "../models/config";
 import type { Params } from "../models/params";
 import type { GridEvalSettings, GridMethod, GridResult, EvalSet } from "./grid";
 import { runId } from "./grid";
 import type { RunSettings } from "./compare";
 import { methodOrder, methodScores } from "./grid-table";
+
+export type { HybridPartsScore };
 
 /** One size of the hybrid comparison. */
 export interface HybridSize {
@@ -65,15 +65,6 @@ export function hybridMethods(size: Pick<HybridSize, "numClusters">): GridMethod
   ];
 }
 
-/** The §4 bound of a hybrid run on one set, part by part (nats per token), with its SE and the rounding accuracy at b. */
-export interface HybridPartsScore {
-  parts: ChainBoundParts;
-  natsPerToken: number;
-  standardError: number;
-  roundingAccuracy: number;
-  draws: number;
-}
-
 /** The hybrid run in `runDir` scored on `sets` part by part (see {@link hybridPartsOf}). */
 export function hybridPartsOfRun(runDir: string, sets: EvalSet[], strata: number, seed: number): Record<string, HybridPartsScore> {
   const run = loadRun(runDir);
@@ -86,38 +77,10 @@ export function hybridPartsOfRun(runDir: string, sets: EvalSet[], strata: number
   }
 }
 
-/**
- * A hybrid model scored on `sets` part by part: per batch K strata of u per sequence (as the grid's estimator), one
- * chain draw each, accumulated by ChainBoundAccumulator (parts per token, their sum, SE, rounding accuracy at b).
- */
+/** A hybrid model scored on each of `sets` part by part ({@link hybridBoundParts}). */
 export function hybridPartsOf(h: HybridObjective, params: Params, model: ModelConfig, sets: Pick<EvalSet, "key" | "batches">[], strata: number, seed: number): Record<string, HybridPartsScore> {
   const out: Record<string, HybridPartsScore> = {};
-  for (const s of sets) {
-    const acc = new ChainBoundAccumulator(h.maskAtA);
-    const rng = new SeededRng(seed);
-    for (const b of s.batches) {
-      const B = b.batchSize;
-      const offset = Float64Array.from({ length: B }, () => rng.uniform());
-      const tokens = tf.tensor2d(b.tokens, [B, b.seqLen], "int32");
-      const mask = tf.tensor2d(Float32Array.from(b.mask), [B, b.seqLen]);
-      try {
-        for (let k = 0; k < strata; k++) {
-          const u = offset.map((o) => 1e-4 + (1 - 2e-4) * ((k + o) / strata));
-          const r = hybridRowTerms(h, params, model, { tokens, mask }, u, rng, "elbo");
-          const [ig, da, bb] = [r.integrand.dataSync(), r.decoderA.dataSync(), r.boundaryB.dataSync()];
-          tf.dispose([r.integrand, r.decoderA, r.boundaryB]);
-          for (let i = 0; i < B; i++) {
-            if (r.tokens[i] === 0) continue;
-            acc.add({ segment: r.segment[i], integrand: ig[i], decoderA: da[i], boundaryB: bb[i], tokens: r.tokens[i], roundingMatches: r.roundingMatches[i] });
-          }
-        }
-      } finally {
-        tf.dispose([tokens, mask]);
-      }
-    }
-    const res = acc.result();
-    out[s.key] = { parts: res.parts, natsPerToken: res.natsPerToken, standardError: res.standardError, roundingAccuracy: res.roundingAccuracy ?? NaN, draws: res.rows };
-  }
+  for (const s of sets) out[s.key] = hybridBoundParts(h, params, model, s.batches, strata, seed);
   return out;
 }
 

@@ -6,14 +6,15 @@
 import { tf } from "../engine/tf";
 import type { ModelConfig } from "../models/config";
 import type { Params } from "../models/params";
-import type { SeededRng } from "../util/rng";
+import { SeededRng } from "../util/rng";
+import type { TokenBatch } from "../data/sequences";
 import type { HybridSegment } from "../schedules/hybrid";
 import { makeHybridChainConfig, type HybridChainConfig, type HybridChainOptions } from "../hybrid/config";
 import { ChainedSchedule } from "../hybrid/time";
 import { embeddingTable } from "../hybrid/embeddings";
 import { rowsBySegment, sampleChain, selectRows } from "../hybrid/forward";
 import { continuousIntegrand, d1Integrand, d2Integrand } from "../hybrid/integrands";
-import { binaryEntropy, boundaryBTerm, decoderTerm } from "../hybrid/bound";
+import { ChainBoundAccumulator, binaryEntropy, boundaryBTerm, decoderTerm, type ChainBoundParts } from "../hybrid/bound";
 import { sampleHybrid, type HybridDenoiser, type HybridStepEvent } from "../hybrid/sampler";
 import type { BatchTensors, DirectTools, Method, MethodContext } from "./types";
 import { normalisedEmbedding, ParamSampler, vectorDit } from "./embedding-dit";
@@ -186,6 +187,48 @@ function rowTotal(r: HybridRowTerms): tf.Tensor1D {
 
 function disposeTerms(r: HybridRowTerms): void {
   tf.dispose([r.integrand, r.decoderA, r.boundaryB]);
+}
+
+/** The §4 bound of a hybrid model on a set of batches, part by part (nats per token), its SE and the rounding accuracy at b. */
+export interface HybridPartsScore {
+  parts: ChainBoundParts;
+  natsPerToken: number;
+  standardError: number;
+  roundingAccuracy: number;
+  /** Chain draws accumulated (sequences × strata). */
+  draws: number;
+}
+
+/**
+ * The bound of §4 part by part on `batches`: per batch K strata of u per sequence (u_k = (k + o_b)/K, one uniform
+ * offset per sequence, as validationPpl's stratified estimator), one chain draw each, accumulated by
+ * ChainBoundAccumulator (parts per token; the total is their sum).
+ */
+export function hybridBoundParts(h: HybridObjective, params: Params, model: ModelConfig, batches: readonly TokenBatch[], strata: number, seed: number): HybridPartsScore {
+  if (!Number.isInteger(strata) || strata < 1) throw new RangeError(`strata must be an integer >= 1, got ${strata}`);
+  const acc = new ChainBoundAccumulator(h.maskAtA);
+  const rng = new SeededRng(seed);
+  for (const b of batches) {
+    const B = b.batchSize;
+    const offset = Float64Array.from({ length: B }, () => rng.uniform());
+    const tokens = tf.tensor2d(b.tokens, [B, b.seqLen], "int32");
+    const mask = tf.tensor2d(Float32Array.from(b.mask), [B, b.seqLen]);
+    try {
+      for (let k = 0; k < strata; k++) {
+        const u = offset.map((o) => 1e-4 + (1 - 2e-4) * ((k + o) / strata));
+        const r = hybridRowTerms(h, params, model, { tokens, mask }, u, rng, "elbo");
+        const [ig, da, bb] = [r.integrand.dataSync(), r.decoderA.dataSync(), r.boundaryB.dataSync()];
+        disposeTerms(r);
+        for (let i = 0; i < B; i++) {
+          if (r.tokens[i] > 0) acc.add({ segment: r.segment[i], integrand: ig[i], decoderA: da[i], boundaryB: bb[i], tokens: r.tokens[i], roundingMatches: r.roundingMatches[i] });
+        }
+      }
+    } finally {
+      tf.dispose([tokens, mask]);
+    }
+  }
+  const res = acc.result();
+  return { parts: res.parts, natsPerToken: res.natsPerToken, standardError: res.standardError, roundingAccuracy: res.roundingAccuracy ?? NaN, draws: res.rows };
 }
 
 /** Fresh D1 and D2 backbones (shareBackbone false): every DiT tensor but the embedding, its entries permuted per segment. */

@@ -106,6 +106,9 @@ for (const objective of [{ kind: "sedd" }, { kind: "diffusion-lm" }, { kind: "hy
     const nats = Number(/elbo ([0-9.]+) ±/.exec(est)?.[1]);
     assert.ok(Number.isFinite(nats) && nats > 0, `the bound in nats/token (an untrained Diffusion-LM's may exceed exp's range): ${est}`);
     assert.match(est, new RegExp(objective.kind === "sedd" ? "sedd-absorbing" : objective.kind === "hybrid" ? "§4 bound" : "Gaussian bound"));
+    const partsLine = e.outLines.find((l) => l.startsWith("valid_bound_parts: "));
+    assert.equal(partsLine !== undefined, objective.kind === "hybrid", "hdlm eval prints the hybrid's parts (only for hybrid runs)");
+    if (partsLine !== undefined) assert.match(partsLine, /d1 -?[0-9.]+, maskEntropy -[0-9.]+, decoderA [0-9.]+, continuous [0-9.]+, boundaryB -?[0-9.]+, d2 [0-9.]+; total/);
 
     if (objective.kind === "hybrid") {
       const run = loadRun(dir);
