@@ -13,7 +13,7 @@ import { writeFileAtomic } from "../util/fs";
 import { HierarchicalSchedule } from "../schedules/hierarchical";
 import { MdlmSampler } from "../samplers/mdlm-sampler";
 import { HdlmSampler } from "../samplers/hdlm-sampler";
-import type { GridSampler } from "../samplers/sampler";
+import type { Denoiser, GridSampler } from "../samplers/sampler";
 import { prefixPrompt } from "../samplers/prompt";
 import type { DecodingConfig } from "../decoding/decoding-config";
 import { arScorer, type SequenceScorer } from "../eval/gen-ppl";
@@ -161,7 +161,7 @@ function runSampler(run: LoadedRun, steps: number, strategy: Strategy): GridSamp
 }
 
 /** Metrics of continuations (the generated part) with their prompts. */
-function measure(scorer: SequenceScorer, prompts: Int32Array[], full: Int32Array[], P: number, highPrior: Set<number>, decode: (ids: ArrayLike<number>) => string): Omit<DecodingRow, "id" | "model" | "stage" | "strategy" | "steps" | "seed" | "modelCalls" | "seconds"> {
+export function measure(scorer: SequenceScorer, prompts: Int32Array[], full: Int32Array[], P: number, highPrior: Set<number>, decode: (ids: ArrayLike<number>) => string): Omit<DecodingRow, "id" | "model" | "stage" | "strategy" | "steps" | "seed" | "modelCalls" | "seconds"> {
   const gen = full.map((f) => f.subarray(P));
   const rep = repetitionReport(gen, { highPrior });
   return {
@@ -169,6 +169,28 @@ function measure(scorer: SequenceScorer, prompts: Int32Array[], full: Int32Array
     rep2: rep.rep2, rep3: rep.rep3, rep4: rep.rep4, distinct2: rep.distinct2, distinct4: distinctN(gen, 4), entropy: rep.entropy, highPriorRate: rep.highPriorRate ?? NaN,
     sample: decode(gen[0]),
   };
+}
+
+/**
+ * Decodes the continuations of held-out windows `full` (prompt = the first P tokens) with `sampler` and `strategy`
+ * (seed 1000 + seed) and measures them; the row fields besides its id and labels.
+ */
+export function decodeAndMeasure(
+  sampler: GridSampler,
+  denoiser: Denoiser,
+  full: Int32Array[],
+  P: number,
+  strategy: Strategy,
+  seed: number,
+  metrics: { scorer: SequenceScorer; highPrior: Set<number>; decode: (ids: ArrayLike<number>) => string },
+): Omit<DecodingRow, "id" | "model" | "stage" | "strategy" | "steps"> {
+  const L = full[0].length;
+  const prompts = full.map((f) => f.subarray(0, P));
+  const t0 = Date.now();
+  const r = sampler.sample(denoiser, { batch: prompts.length, length: L, seed: 1000 + seed, prompt: prefixPrompt(prompts, L), decoding: strategy.decoding });
+  const seconds = (Date.now() - t0) / 1000;
+  const outs = prompts.map((_, b) => r.tokens.data.slice(b * L, (b + 1) * L));
+  return { seed, modelCalls: r.modelCalls, seconds, ...measure(metrics.scorer, prompts, outs, P, metrics.highPrior, metrics.decode) };
 }
 
 /** What {@link runDecodingExperiment} needs. */
@@ -249,14 +271,10 @@ export async function runDecodingExperiment(config: DecodingExperimentConfig): P
                   continue;
                 }
                 const full = windows.slice(seed * s.samples, (seed + 1) * s.samples);
-                const prompts = full.map((f) => f.subarray(0, P));
-                const t0 = Date.now();
-                const r = runSampler(run, steps, strategy).sample(run.denoiser(), { batch: prompts.length, length: L, seed: 1000 + seed, prompt: prefixPrompt(prompts, L), decoding: strategy.decoding });
-                const seconds = (Date.now() - t0) / 1000;
-                const outs = prompts.map((_, b) => r.tokens.data.slice(b * L, (b + 1) * L));
-                const row: DecodingRow = { id, model: m, stage, strategy: strategy.key, steps, seed, modelCalls: r.modelCalls, seconds, ...measure(scorer, prompts, outs, P, highPrior, decode) };
+                const r = decodeAndMeasure(runSampler(run, steps, strategy), run.denoiser(), full, P, strategy, seed, { scorer, highPrior, decode });
+                const row: DecodingRow = { id, model: m, stage, strategy: strategy.key, steps, ...r };
                 save(row);
-                log(`${id}: gen PPL ${row.genPpl.toFixed(1)}, rep-4 ${row.rep4.toFixed(3)}, distinct-4 ${row.distinct4.toFixed(3)}, entropy ${row.entropy.toFixed(3)} (${seconds.toFixed(0)} s)`);
+                log(`${id}: gen PPL ${row.genPpl.toFixed(1)}, rep-4 ${row.rep4.toFixed(3)}, distinct-4 ${row.distinct4.toFixed(3)}, entropy ${row.entropy.toFixed(3)} (${row.seconds.toFixed(0)} s)`);
               }
             }
           }
