@@ -111,14 +111,14 @@ function meanSpread(values: number[]): string {
 }
 
 /**
- * The tables: per method and set the bound (nats/token ± SE over rows and seeds) and its PPL, gen PPL (mean ± sd over
- * seeds); then the hybrid's parts and rounding accuracy per set (mean over seeds).
+ * The tables: per method and set the bound (nats/token ± SE over rows and seeds) and its PPL, gen PPL and the samples'
+ * unigram entropy (mean ± sd over seeds); then the hybrid's parts and rounding accuracy per set (mean over seeds).
  */
 export function hybridMarkdown(result: GridResult, parts: Record<string, Record<string, HybridPartsScore>>): string {
   const sets = result.sets;
   const lines: string[] = [];
-  lines.push(`| method | ${sets.map((s) => `${s.label} nats/token (PPL)`).join(" | ")} | gen PPL | seeds |`);
-  lines.push(`|---|${sets.map(() => "---").join("|")}|---|---|`);
+  lines.push(`| method | ${sets.map((s) => `${s.label} nats/token (PPL)`).join(" | ")} | gen PPL | sample entropy | seeds |`);
+  lines.push(`|---|${sets.map(() => "---").join("|")}|---|---|---|`);
   const scores = sets.map((s) => methodScores(result.rows, s.key));
   for (const m of methodOrder(result.rows)) {
     const rows = result.rows.filter((r) => r.method === m);
@@ -126,7 +126,7 @@ export function hybridMarkdown(result: GridResult, parts: Record<string, Record<
       const v = sc.get(m);
       return v === undefined ? "n/a" : `${v.natsPerToken.toFixed(3)} ± ${v.stdError.toFixed(3)} (${Math.exp(v.natsPerToken).toFixed(1)})`;
     });
-    lines.push(`| ${m} | ${cells.join(" | ")} | ${meanSpread(rows.map((r) => r.genPpl))} | ${rows.length} |`);
+    lines.push(`| ${m} | ${cells.join(" | ")} | ${meanSpread(rows.map((r) => r.genPpl))} | ${meanSpread(rows.map((r) => r.entropy))} | ${rows.length} |`);
   }
   const ids = Object.keys(parts);
   if (ids.length > 0) {
