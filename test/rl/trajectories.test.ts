@@ -4,7 +4,7 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { initEngine, tf } from "../../src/engine";
-import { arithmeticTask, CharVocab } from "../../src/tasks";
+import { arithmeticTask, CharVocab, type ArithmeticProblem } from "../../src/tasks";
 import { MdlmSampler } from "../../src/samplers/mdlm-sampler";
 import type { Denoiser } from "../../src/samplers/sampler";
 import { sampleTrajectories } from "../../src/rl/trajectories";
@@ -17,7 +17,7 @@ before(async () => {
 const vocab = new CharVocab();
 const V = vocab.size;
 const L = 12, Lp = 8;
-const problem = { a: 7, op: "+" as const, b: 5 };
+const problem: ArithmeticProblem = { a: 7, op: "+", b: 5 };
 
 /** Logits [B, L, V+1] whose argmax spells `text` after the prompt, then EOS. */
 function toy(text: string): Denoiser {
@@ -57,7 +57,7 @@ test("a wrong toy answer parses and is wrong; an unparsable guess is null, never
 test("prompt layouts: a prompt that fills the sequence or differs in length is an error naming promptIds", () => {
   const sampler = new MdlmSampler({ vocabSize: V, steps: 2 });
   assert.throws(() => sampleTrajectories(sampler, toy("1"), arithmeticTask, vocab, [problem], () => new Int32Array(L).fill(1), { seed: 0 }), /promptIds must leave free \(-1\) positions/);
-  const ragged = (p: typeof problem) => (p.a === 7 ? taskPrompt(arithmeticTask, vocab, p, Lp, L) : taskPrompt(arithmeticTask, vocab, p, Lp + 1, L));
+  const ragged = (p: ArithmeticProblem) => (p.a === 7 ? taskPrompt(arithmeticTask, vocab, p, Lp, L) : taskPrompt(arithmeticTask, vocab, p, Lp + 1, L));
   assert.throws(() => sampleTrajectories(sampler, toy("1"), arithmeticTask, vocab, [problem, { a: 8, op: "+", b: 5 }], ragged, { seed: 0 }), /promptIds\(problems\[1\]\) must have length 12 with the first 8 positions fixed/);
   assert.throws(() => sampleTrajectories(sampler, toy("1"), arithmeticTask, vocab, [problem], (p) => taskPrompt(arithmeticTask, vocab, p, Lp, L), { seed: 0, repeats: 0 }), /repeats must be an integer >= 1, got 0/);
 });
