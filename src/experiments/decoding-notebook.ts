@@ -6,7 +6,7 @@ import type { TokenData } from "../train/text-data";
 import { arForward } from "../models/transformer";
 import { ditDenoiser } from "../methods/denoiser";
 import { arScorer, type SequenceScorer } from "../eval/gen-ppl";
-import type { GridSampler, Denoiser } from "../samplers/sampler";
+import type { Sampler, Denoiser } from "../samplers/sampler";
 import { prefixPrompt } from "../samplers/prompt";
 import type { DecodingConfig } from "../decoding/decoding-config";
 import { boxFilterGateValues } from "../decoding/box-filter";
@@ -48,7 +48,7 @@ export function trainerDenoiser(t: Trainer): Denoiser {
 }
 
 /** Every state (step 0 = prompt + MASK, ..., the final output) of one prefix continuation decoded with `decoding`. */
-export function decodingTrace(sampler: GridSampler, denoiser: Denoiser, prompt: ArrayLike<number>, length: number, decoding: DecodingConfig, seed = 0): Int32Array[] {
+export function decodingTrace(sampler: Sampler, denoiser: Denoiser, prompt: ArrayLike<number>, length: number, decoding: DecodingConfig, seed = 0): Int32Array[] {
   const states: Int32Array[] = [];
   sampler.sample(denoiser, { batch: 1, length, seed, prompt: prefixPrompt([prompt], length), decoding, onStep: (_j, _t, tokens) => states.push(tokens.data) });
   return states;

@@ -13,7 +13,7 @@ import { writeFileAtomic } from "../util/fs";
 import { HierarchicalSchedule } from "../schedules/hierarchical";
 import { MdlmSampler } from "../samplers/mdlm-sampler";
 import { HdlmSampler } from "../samplers/hdlm-sampler";
-import type { Denoiser, GridSampler } from "../samplers/sampler";
+import type { Denoiser, GridSampler, Sampler } from "../samplers/sampler";
 import { prefixPrompt } from "../samplers/prompt";
 import type { DecodingConfig } from "../decoding/decoding-config";
 import { arScorer, type SequenceScorer } from "../eval/gen-ppl";
@@ -161,7 +161,7 @@ function runSampler(run: LoadedRun, steps: number, strategy: Strategy): GridSamp
 }
 
 /** Metrics of continuations (the generated part) with their prompts. */
-export function measure(scorer: SequenceScorer, prompts: Int32Array[], full: Int32Array[], P: number, highPrior: Set<number>, decode: (ids: ArrayLike<number>) => string): Omit<DecodingRow, "id" | "model" | "stage" | "strategy" | "steps" | "seed" | "modelCalls" | "seconds"> {
+export function measureContinuations(scorer: SequenceScorer, prompts: Int32Array[], full: Int32Array[], P: number, highPrior: Set<number>, decode: (ids: ArrayLike<number>) => string): Omit<DecodingRow, "id" | "model" | "stage" | "strategy" | "steps" | "seed" | "modelCalls" | "seconds"> {
   const gen = full.map((f) => f.subarray(P));
   const rep = repetitionReport(gen, { highPrior });
   return {
@@ -176,7 +176,7 @@ export function measure(scorer: SequenceScorer, prompts: Int32Array[], full: Int
  * (seed 1000 + seed) and measures them; the row fields besides its id and labels.
  */
 export function decodeAndMeasure(
-  sampler: GridSampler,
+  sampler: Sampler,
   denoiser: Denoiser,
   full: Int32Array[],
   P: number,
@@ -190,7 +190,7 @@ export function decodeAndMeasure(
   const r = sampler.sample(denoiser, { batch: prompts.length, length: L, seed: 1000 + seed, prompt: prefixPrompt(prompts, L), decoding: strategy.decoding });
   const seconds = (Date.now() - t0) / 1000;
   const outs = prompts.map((_, b) => r.tokens.data.slice(b * L, (b + 1) * L));
-  return { seed, modelCalls: r.modelCalls, seconds, ...measure(metrics.scorer, prompts, outs, P, metrics.highPrior, metrics.decode) };
+  return { seed, modelCalls: r.modelCalls, seconds, ...measureContinuations(metrics.scorer, prompts, outs, P, metrics.highPrior, metrics.decode) };
 }
 
 /** What {@link runDecodingExperiment} needs. */
@@ -255,7 +255,7 @@ export async function runDecodingExperiment(config: DecodingExperimentConfig): P
       const id = `reference/text/seed${seed}`;
       const old = cached(id);
       if (old !== null) rows.push(old);
-      else save({ id, model: "reference", stage: "text", strategy: "held-out text", steps: 0, seed, modelCalls: 0, seconds: 0, ...measure(scorer, full.map((f) => f.subarray(0, P)), full, P, highPrior, decode) });
+      else save({ id, model: "reference", stage: "text", strategy: "held-out text", steps: 0, seed, modelCalls: 0, seconds: 0, ...measureContinuations(scorer, full.map((f) => f.subarray(0, P)), full, P, highPrior, decode) });
     }
     for (const m of ["mdlm", "hdlm"] as const) {
       for (const stage of ["base", "r2ft"] as const) {

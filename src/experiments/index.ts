@@ -24,7 +24,7 @@ export { libraryScheduleCurves, chainBoundaryStats, boundaryStates, chainSignalC
 export type { ScheduleCurve, ChainBoundaryStats, IndependentCollapse, HybridTrace } from "./hybrid-schedules";
 export { runTemporal, temporalMarkdown, temporalProblems, meanInterval, TEMPORAL_SIZES, TEMPORAL_REWARDS } from "./temporal";
 export type { TemporalSize, TemporalRow, TemporalRunOptions } from "./temporal";
-export { runDecodingExperiment, decodingStrategies, decodingRunConfig, decodeAndMeasure, continuationPpl, heldoutWindows, loadGenPplScorer } from "./decoding";
+export { runDecodingExperiment, decodingStrategies, decodingRunConfig, decodeAndMeasure, measureContinuations, continuationPpl, heldoutWindows, loadGenPplScorer } from "./decoding";
 export type { Strategy, DecodingRow, DecodingExperimentSettings, DecodingExperimentConfig } from "./decoding";
 export { decodingCells, decodingMarkdown, decodingFigure } from "./decoding-report";
 export type { DecodingCell } from "./decoding-report";
