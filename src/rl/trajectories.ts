@@ -2,6 +2,7 @@
 // of the sampler the step hook's clean guess (decoded tokens kept, undecided positions filled with the argmax) is
 // detokenised and run through the task's answer parser, giving answers[s] (null when nothing parses).
 import type { Denoiser, Sampler, SampleBatch } from "../samplers/sampler";
+import type { DecodingConfig } from "../decoding/decoding-config";
 import { CharVocab } from "../tasks/char-vocab";
 import type { Task, TaskAnswer } from "../tasks/task";
 
@@ -30,6 +31,12 @@ export interface TrajectoryOptions {
   /** Rows per sampler call (default all). */
   batchSize?: number;
   keepTexts?: boolean;
+  /**
+   * The position rule of each step (the sampler's `decoding` option): absent = the sampler's own law;
+   * `{kind: "semi-ar", blockLength: <completion length>, select: "confidence"}` = low-confidence remasking (the
+   * paper's sampler), a smaller blockLength = semi-AR blocks.
+   */
+  decoding?: DecodingConfig;
 }
 
 /** Builds the prompt ids of one problem over L positions (-1 = free), e.g. `taskPrompt`. */
@@ -85,6 +92,7 @@ export function sampleTrajectories<P, A extends TaskAnswer>(
       length: L,
       seed: options.seed * 1000003 + call,
       prompt,
+      ...(options.decoding !== undefined ? { decoding: options.decoding } : {}),
       onStep: (_step, _t, _tokens, info) => {
         if (info?.cleanGuess !== undefined) record(info.cleanGuess());
       },

@@ -61,3 +61,10 @@ test("prompt layouts: a prompt that fills the sequence or differs in length is a
   assert.throws(() => sampleTrajectories(sampler, toy("1"), arithmeticTask, vocab, [problem, { a: 8, op: "+", b: 5 }], ragged, { seed: 0 }), /promptIds\(problems\[1\]\) must have length 12 with the first 8 positions fixed/);
   assert.throws(() => sampleTrajectories(sampler, toy("1"), arithmeticTask, vocab, [problem], (p) => taskPrompt(arithmeticTask, vocab, p, Lp, L), { seed: 0, repeats: 0 }), /repeats must be an integer >= 1, got 0/);
 });
+
+test("the decoding option: low-confidence remasking (semi-ar, one block, confidence) keeps the prompt and the argmax fill", () => {
+  const sampler = new MdlmSampler({ vocabSize: V, steps: 4, temperature: 0 });
+  const [t] = sampleTrajectories(sampler, toy("12"), arithmeticTask, vocab, [problem], (p) => taskPrompt(arithmeticTask, vocab, p, Lp, L), { seed: 1, keepTexts: true, decoding: { kind: "semi-ar", blockLength: L - Lp, select: "confidence" } });
+  assert.deepEqual(t.answers, Array(5).fill(12));
+  assert.equal(t.text, "12");
+});
