@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import { initEngine, tf } from "../../src/engine";
-import { Trainer, TokenData, train, resolveConfig } from "../../src/train";
+import { Trainer, TokenData, train, resolveConfig, loadConfig } from "../../src/train";
 import { initFromRun } from "../../src/train/init";
 import { loadRun } from "../../src/train/load-run";
 import { r2ftBatchFromRows, r2ftBatchLoss, R2ftObjective } from "../../src/methods/r2ft";
@@ -135,5 +135,10 @@ test("bad R2FT input: no init, a missing init folder, an init run of the wrong k
   await one(() => train(tinyConfig(path.join(root, "b"), { objective: { kind: "r2ft", base: { kind: "mdlm" }, ...R2FT }, init: arDir, steps: 1 }), { data: owt, progress: false }), /^init: run .* trained a ar model, but this config's objective needs a mdlm model$/);
   assert.ok(!fs.existsSync(path.join(root, "b")), "a failed init touches no run folder");
   assert.deepEqual(parseTrainArgs(["--config", "c.json", "--init", "runs/x"]), { config: "c.json", resume: false, init: "runs/x" });
+  // the example config (after `hdlm train --config configs/hdlm-tiny.json`); --init replaces its init
+  const example = path.join(__dirname, "..", "..", "configs", "r2ft-hdlm-tiny.json");
+  assert.equal(loadConfig(example).init, "runs/hdlm-tiny");
+  assert.equal(loadConfig(example, { init: "runs/other" }).init, "runs/other");
+  assert.equal((loadConfig(example).objective as R2ftObjective).base.kind, "hdlm");
   assert.throws(() => parseTrainArgs(["--config", "c.json", "--init"]), /--init needs a run folder/);
 });
