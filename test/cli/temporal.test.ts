@@ -45,9 +45,18 @@ for (const which of ["task model", "TCR policy"]) {
   });
 }
 
+test("temporal --decoding: low-confidence remasking runs through the sampler's decoding option", async () => {
+  const c = capture();
+  await runTemporal(parseTemporalArgs(["--run", base, "--n", "6", "--steps", "4", "--decoding", '{"kind":"semi-ar","blockLength":4,"select":"confidence"}']), c.io);
+  assert.match(c.out[0], /decoding \{"kind":"semi-ar","blockLength":4,"select":"confidence"\}/);
+  assert.match(c.out.join("\n"), /^voting accuracy: fixed/m);
+});
+
 test("temporal: bad arguments and a malformed task file are one line naming what is wrong", async () => {
   assert.throws(() => parseTemporalArgs([]), (e: unknown) => e instanceof UsageError && /temporal needs --run <dir>/.test(e.message));
   assert.throws(() => parseTemporalArgs(["--run", "x", "--samples", "0"]), /--samples must be >= 1, got 0/);
+  assert.throws(() => parseTemporalArgs(["--run", "x", "--decoding", '{"kind":"lowconf"}']), (e: unknown) => e instanceof UsageError && /^temporal: --decoding\.kind must be one of "plain", .*got "lowconf"$/.test(e.message));
+  assert.throws(() => parseTemporalArgs(["--run", "x", "--decoding", "{kind"]), /--decoding must be a JSON object/);
   const bad = path.join(tmp(), "problems.json");
   fs.writeFileSync(bad, JSON.stringify({ task: "arithmetic", split: "test", problems: [{ a: 1, op: "^", b: 2 }] }));
   const c = capture();
