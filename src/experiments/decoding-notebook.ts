@@ -32,7 +32,10 @@ export function fineTuneR2ft(base: Trainer, data: TokenData, options: { steps: n
   });
   const t = new Trainer(cfg, data);
   for (const [n, v] of Object.entries(base.params)) t.params[n].assign(v);
-  for (let i = 0; i < options.steps; i++) onStep?.(i + 1, t.trainStep().loss);
+  for (let i = 0; i < options.steps; i++) {
+    const loss = t.trainStep().loss;
+    onStep?.(i + 1, loss);
+  }
   return t;
 }
 

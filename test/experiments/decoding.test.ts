@@ -7,6 +7,10 @@ import { decodingStrategies, continuationPpl, type DecodingRow } from "../../src
 import { decodingCells, decodingMarkdown, decodingFigure } from "../../src/experiments/decoding-report";
 import type { SequenceScorer } from "../../src/eval/gen-ppl";
 import { parseDecodingConfig } from "../../src/decoding/decoding-config";
+import { fineTuneR2ft } from "../../src/experiments/decoding-notebook";
+import { initEngine, tf } from "../../src/engine";
+import { Trainer } from "../../src/train";
+import { smallOwt, tinyConfig, tmpDir } from "../train/helpers";
 
 test("strategies: plain, semi-AR B, conv K = B + 1 (hdlm-conv for HDLM), HDLM without force transition; each a valid config", () => {
   const s = decodingStrategies(16, 5);
@@ -47,4 +51,26 @@ test("cells, table and figures from rows: seed means, one line per cell, steps o
   assert.deepEqual((fig.data[0] as { x: number[] }).x, [16, 32]);
   assert.deepEqual((fig.data[0] as { y: number[] }).y, [150, 90]);
   assert.ok(Number.isNaN((fig.data[1] as { y: number[] }).y[1]), "a missing cell is a gap");
+});
+
+test("fineTuneR2ft (notebook 05) trains: without a step hook the copied parameters still move, the base's do not", async () => {
+  await initEngine();
+  const owt = await smallOwt();
+  const base = new Trainer(tinyConfig(tmpDir("hdlm-dec-nb-"), { objective: { kind: "mdlm" }, steps: 4, batchSize: 4 }), owt);
+  try {
+    for (let i = 0; i < 4; i++) base.trainStep();
+    const before = base.params.embed.dataSync().slice();
+    const t = fineTuneR2ft(base, owt, { steps: 3, batchSize: 4, lr: 1e-3, r2ft: { promptMin: 4, promptMax: 8, repeatMin: 4, repeatMax: 8 } });
+    try {
+      assert.equal(t.step, 3);
+      assert.equal(t.objective.kind, "r2ft");
+      assert.deepEqual(base.params.embed.dataSync(), before, "the base is untouched");
+      const moved = tf.tidy(() => tf.max(tf.abs(tf.sub(t.params.embed, base.params.embed))).dataSync()[0]);
+      assert.ok(moved > 0, "the fine-tuned copy moved");
+    } finally {
+      t.dispose();
+    }
+  } finally {
+    base.dispose();
+  }
 });
