@@ -4,7 +4,8 @@
 // figures. Resumable: finished rows are <out>/rows/*.json, runs resume from their checkpoints.
 //
 // Usage: npm run decoding -- [--smoke] [--out DIR] [--runs DIR] [--scorer DIR] [--steps 16,32] [--seeds 0,1]
-//        [--samples N] [--train-steps N] [--r2ft-steps N] [--mdlm-run DIR] [--hdlm-run DIR]
+//        [--samples N] [--train-steps N] [--r2ft-steps N] [--mdlm-run DIR] [--hdlm-run DIR] [--report]
+// --report writes the tables and figures of the rows measured so far (same flags otherwise) and measures nothing.
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "node:util";
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
     options: {
       smoke: { type: "boolean" }, out: { type: "string" }, runs: { type: "string" }, scorer: { type: "string" },
       steps: { type: "string" }, seeds: { type: "string" }, samples: { type: "string" },
-      "train-steps": { type: "string" }, "r2ft-steps": { type: "string" }, "mdlm-run": { type: "string" }, "hdlm-run": { type: "string" },
+      "train-steps": { type: "string" }, "r2ft-steps": { type: "string" }, "mdlm-run": { type: "string" }, "hdlm-run": { type: "string" }, report: { type: "boolean" },
     },
     strict: true,
   });
@@ -36,7 +37,7 @@ async function main(): Promise<void> {
     train: smoke
       ? { steps: 3, batchSize: 2, lr: 3e-3, model: { hidden: 32, layers: 1, heads: 2, condDim: 32 }, numClusters: 8 }
       : { steps: ints("train-steps", values["train-steps"], [150])[0], batchSize: 8, lr: 3e-3, model: { hidden: 64, layers: 2, heads: 4, condDim: 64 }, numClusters: 64 },
-    r2ft: { steps: smoke ? 2 : ints("r2ft-steps", values["r2ft-steps"], [30])[0], batchSize: smoke ? 2 : 8, lr: 3e-4, betaA: 0.1 },
+    r2ft: { steps: smoke ? 2 : ints("r2ft-steps", values["r2ft-steps"], [60])[0], batchSize: smoke ? 2 : 8, lr: 1e-3, betaA: 0.1 },
     steps: ints("steps", values.steps, smoke ? [4] : [16, 32]),
     seeds: ints("seeds", values.seeds, smoke ? [0] : [0, 1], 0),
     samples: ints("samples", values.samples, [smoke ? 2 : 4])[0],
@@ -54,14 +55,14 @@ async function main(): Promise<void> {
   const corpus = await openCorpus({ seqLen: 128, compactVocab: 8192, heldoutFraction: 0.05, onProgress: null });
   const t0 = Date.now();
   const baseRuns = { ...(values["mdlm-run"] ? { mdlm: values["mdlm-run"] } : {}), ...(values["hdlm-run"] ? { hdlm: values["hdlm-run"] } : {}) };
-  const result = await runDecodingExperiment({ corpus, settings, outDir: out, runsDir, scorerDir, baseRuns, log });
+  const result = await runDecodingExperiment({ corpus, settings, outDir: out, runsDir, scorerDir, baseRuns, reportOnly: values.report === true, log });
   const seconds = (Date.now() - t0) / 1000;
   const command = `npm run decoding --${process.argv.slice(2).map((a) => ` ${a}`).join("")}`;
   const t = settings.train;
   const md = [
     decodingMarkdown(result.rows, result.scorer),
     "",
-    `Measured with \`${command}\` (${engine.backend} backend, ${engine.threads} threads; this invocation ${seconds.toFixed(0)} s wall, of which training ${result.trainSeconds.toFixed(0)} s).`,
+    `Measured with \`${command}\` (${engine.backend} backend, ${engine.threads} threads; this invocation ${seconds.toFixed(0)} s wall, of which training ${result.trainSeconds.toFixed(0)} s; sampling the ${result.rows.length} rows took ${result.rows.reduce((a, r) => a + r.seconds, 0).toFixed(0)} s in all, counting rows measured by earlier invocations).`,
     `Models: MDLM and HDLM (n = ${t.numClusters}, gamma = 1) ${baseRuns.mdlm || baseRuns.hdlm ? `(given runs: ${JSON.stringify(baseRuns)})` : `trained here, each ${t.steps} steps x ${t.batchSize} x 128 tokens, DiT ${t.model.hidden}x${t.model.layers}, lr ${t.lr}`}; V = ${corpus.vocabSize} (the compare grid's compact vocabulary).`,
     `R2FT: ${settings.r2ft.steps} steps x ${settings.r2ft.batchSize} from each base (--init), lr ${settings.r2ft.lr} constant after warmup, weight decay 0.1, beta_w = beta_l = 1, beta_a = ${settings.r2ft.betaA}, gamma = 0, prompts of 32-64 tokens, repeat spans of 30-49 tokens.`,
     `Decoding: ${settings.samples} continuations per seed (seeds ${settings.seeds.join(", ")}; each seed its own held-out windows), prompt ${settings.promptLength} tokens, ${128 - settings.promptLength} generated; semi-AR blocks of ${settings.blockLength} with the base sampler inside a block; conv K = ${settings.blockLength + 1}, top-k ${settings.topK}, s_norm matched (HDLM: the MASK -> cluster gate, hdlm-lab's extension); high-prior tokens = the ${settings.highPriorTop} most frequent training ids. The held-out text rows score the true continuations.`,
