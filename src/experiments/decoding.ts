@@ -204,6 +204,8 @@ export interface DecodingExperimentConfig {
   scorerDir: string;
   /** Reuse trained base runs instead of training them (same V, L); keys mdlm, hdlm. */
   baseRuns?: Partial<Record<"mdlm" | "hdlm", string>>;
+  /** Only collect the rows already measured (an interrupted sweep's table); measures nothing. */
+  reportOnly?: boolean;
   log?: (m: string) => void;
 }
 
@@ -225,10 +227,10 @@ export async function runDecodingExperiment(config: DecodingExperimentConfig): P
   const runs: Record<string, string> = {};
   for (const m of ["mdlm", "hdlm"] as const) {
     const baseDir = config.baseRuns?.[m] ?? path.join(runsDir, `${m}-base`);
-    if (config.baseRuns?.[m] === undefined) trainSeconds += await ensureRun(decodingRunConfig(s, corpus, objectives[m], baseDir, false), corpus, log);
+    if (config.baseRuns?.[m] === undefined && !config.reportOnly) trainSeconds += await ensureRun(decodingRunConfig(s, corpus, objectives[m], baseDir, false), corpus, log);
     const base = m === "hdlm" ? { ...objectives[m], clusterFile: path.join(baseDir, "clusters.json") } : objectives[m];
     const r2ftDir = path.join(runsDir, `${m}-r2ft`);
-    trainSeconds += await ensureRun(decodingRunConfig(s, corpus, { kind: "r2ft", base, betaA: s.r2ft.betaA }, r2ftDir, true, baseDir), corpus, log);
+    if (!config.reportOnly) trainSeconds += await ensureRun(decodingRunConfig(s, corpus, { kind: "r2ft", base, betaA: s.r2ft.betaA }, r2ftDir, true, baseDir), corpus, log);
     runs[`${m}/base`] = baseDir;
     runs[`${m}/r2ft`] = r2ftDir;
   }
@@ -257,32 +259,47 @@ export async function runDecodingExperiment(config: DecodingExperimentConfig): P
       if (old !== null) rows.push(old);
       else save({ id, model: "reference", stage: "text", strategy: "held-out text", steps: 0, seed, modelCalls: 0, seconds: 0, ...measureContinuations(scorer, full.map((f) => f.subarray(0, P)), full, P, highPrior, decode) });
     }
-    for (const m of ["mdlm", "hdlm"] as const) {
-      for (const stage of ["base", "r2ft"] as const) {
-        const run = loadRun(runs[`${m}/${stage}`]);
-        try {
-          for (const strategy of decodingStrategies(s.blockLength, s.topK).filter((x) => x.models.includes(m))) {
-            for (const steps of s.steps) {
-              for (const seed of s.seeds) {
+    // step counts outermost, so an interrupted sweep has every model, stage and strategy at the smaller step counts
+    const strategies = decodingStrategies(s.blockLength, s.topK);
+    let missing = 0;
+    for (const steps of s.steps) {
+      for (const seed of s.seeds) {
+        const full = windows.slice(seed * s.samples, (seed + 1) * s.samples);
+        for (const m of ["mdlm", "hdlm"] as const) {
+          for (const stage of ["base", "r2ft"] as const) {
+            let run: LoadedRun | null = null;
+            try {
+              for (const strategy of strategies.filter((x) => x.models.includes(m))) {
                 const id = `${m}/${stage}/${strategy.key}/S${steps}/seed${seed}`;
                 const old = cached(id);
                 if (old !== null) {
                   rows.push(old);
                   continue;
                 }
-                const full = windows.slice(seed * s.samples, (seed + 1) * s.samples);
+                if (config.reportOnly) {
+                  missing++;
+                  continue;
+                }
+                run ??= loadRun(runs[`${m}/${stage}`]);
                 const r = decodeAndMeasure(runSampler(run, steps, strategy), run.denoiser(), full, P, strategy, seed, { scorer, highPrior, decode });
                 const row: DecodingRow = { id, model: m, stage, strategy: strategy.key, steps, ...r };
                 save(row);
                 log(`${id}: gen PPL ${row.genPpl.toFixed(1)}, rep-4 ${row.rep4.toFixed(3)}, distinct-4 ${row.distinct4.toFixed(3)}, entropy ${row.entropy.toFixed(3)} (${row.seconds.toFixed(0)} s)`);
               }
+            } finally {
+              run?.dispose();
             }
           }
-        } finally {
-          run.dispose();
         }
       }
     }
+    if (missing > 0) log(`report only: ${missing} rows of the sweep are not measured yet (run without --report to measure them)`);
+    const order = (r: DecodingRow) => [["reference", "mdlm", "hdlm"].indexOf(r.model), r.stage === "r2ft" ? 1 : 0, strategies.findIndex((x) => x.key === r.strategy), r.steps, r.seed];
+    rows.sort((a, b) => {
+      const x = order(a), y = order(b);
+      for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i] - y[i];
+      return 0;
+    });
   } finally {
     scorerRun.dispose();
   }
