@@ -64,7 +64,8 @@ for (const [kind, objective] of Object.entries(CONTRACT_OBJECTIVES)) {
       const got: number[] = [];
       for (let i = 0; i < 3; i++) got.push(t.trainStep().loss);
       got.push(t.evaluate());
-      got.forEach((v, i) => assert.ok(Math.abs(v - PINNED[kind][i]) < 1e-5, `${kind} value ${i}: ${v} vs pinned ${PINNED[kind][i]}`));
+      // float32 sums in a thread-dependent order: 1e-5 absolute, or 1e-6 relative for the large hybrid bound (343)
+      got.forEach((v, i) => assert.ok(Math.abs(v - PINNED[kind][i]) < 1e-5 * Math.max(1, Math.abs(PINNED[kind][i]) / 10), `${kind} value ${i}: ${v} vs pinned ${PINNED[kind][i]}`));
     } finally {
       t.dispose();
     }
