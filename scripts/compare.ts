@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import { initEngine, describeEngine } from "../src/engine";
 import { openCorpus, openWikiText } from "../src/data";
 import { runGrid, gridMarkdown, differencesMarkdown, gridSize, gridMethods, type GridSizeName } from "../src/experiments";
+import { writeResultFiles } from "../src/experiments/results-files";
 
 function positiveInt(flag: string, v: string | undefined): number | null {
   if (v === undefined) return null;
@@ -70,8 +71,7 @@ async function main(): Promise<void> {
   ].join("\n");
   fs.mkdirSync(out, { recursive: true });
   const meta = { command, engine: engineName, wallSeconds: seconds, trainSeconds, size, sizes: s, seeds, methods, sets: result.sets, corpus: { train: st.train, validation: st.validation, heldout: st.heldout, coverage: st.compactCoverage } };
-  fs.writeFileSync(path.join(out, "results.json"), JSON.stringify({ meta, rows: result.rows }) + "\n");
-  fs.writeFileSync(path.join(out, "results.md"), md + "\n");
+  writeResultFiles(out, { meta, rows: result.rows }, md);
   process.stdout.write(md + "\n");
   log(`wrote ${path.join(out, "results.json")} and results.md`);
 }

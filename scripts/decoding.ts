@@ -14,6 +14,7 @@ import { openCorpus } from "../src/data";
 import { runDecodingExperiment, type DecodingExperimentSettings } from "../src/experiments/decoding";
 import { decodingMarkdown, decodingFigure } from "../src/experiments/decoding-report";
 import { standaloneHtml, plotlyJsPath, htmlToPng, pngEnabled } from "../src/plot";
+import { writeResultFiles } from "../src/experiments/results-files";
 
 function ints(flag: string, v: string | undefined, fallback: number[], min = 1): number[] {
   if (v === undefined) return fallback;
@@ -67,9 +68,7 @@ async function main(): Promise<void> {
     `R2FT: ${settings.r2ft.steps} steps x ${settings.r2ft.batchSize} from each base (--init), lr ${settings.r2ft.lr} constant after warmup, weight decay 0.1, beta_w = beta_l = 1, beta_a = ${settings.r2ft.betaA}, gamma = 0, prompts of 32-64 tokens, repeat spans of 30-49 tokens.`,
     `Decoding: ${settings.samples} continuations per seed (seeds ${settings.seeds.join(", ")}; each seed its own held-out windows), prompt ${settings.promptLength} tokens, ${128 - settings.promptLength} generated; semi-AR blocks of ${settings.blockLength} with the base sampler inside a block; conv K = ${settings.blockLength + 1}, top-k ${settings.topK}, s_norm matched (HDLM: the MASK -> cluster gate, hdlm-lab's extension); high-prior tokens = the ${settings.highPriorTop} most frequent training ids. The held-out text rows score the true continuations.`,
   ].join("\n");
-  fs.mkdirSync(out, { recursive: true });
-  fs.writeFileSync(path.join(out, "results.json"), JSON.stringify({ meta: { command, seconds, trainSeconds: result.trainSeconds, settings, scorer: result.scorer }, rows: result.rows }) + "\n");
-  fs.writeFileSync(path.join(out, "results.md"), md + "\n");
+  writeResultFiles(out, { meta: { command, seconds, trainSeconds: result.trainSeconds, settings, scorer: result.scorer }, rows: result.rows }, md);
   const plotly = path.join(out, "plotly.min.js");
   fs.copyFileSync(plotlyJsPath(), plotly);
   for (const [key, name, title] of [["genPpl", "gen-ppl-vs-steps", "Gen PPL of continuations vs sampler steps"], ["rep4", "rep4-vs-steps", "rep-4 of continuations vs sampler steps"]] as const) {

@@ -13,6 +13,7 @@ import { openCorpus, openWikiText } from "../src/data";
 import { runGrid, gridEvalSets } from "../src/experiments";
 import { integer, number } from "../src/util/validate";
 import { hybridMarkdown, hybridMethods, hybridParts, hybridSize } from "../src/experiments/hybrid";
+import { writeResultFiles } from "../src/experiments/results-files";
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -54,8 +55,7 @@ async function main(): Promise<void> {
   ].join("\n");
   fs.mkdirSync(out, { recursive: true });
   const meta = { command, engine: engineName, wallSeconds: seconds, trainSeconds, size, sizes: s, seeds, methods, sets: result.sets };
-  fs.writeFileSync(path.join(out, "results.json"), JSON.stringify({ meta, rows: result.rows, parts }) + "\n");
-  fs.writeFileSync(path.join(out, "results.md"), md + "\n");
+  writeResultFiles(out, { meta, rows: result.rows, parts }, md);
   process.stdout.write(md + "\n");
   log(`wrote ${path.join(out, "results.json")} and results.md`);
 }

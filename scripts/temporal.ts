@@ -11,6 +11,7 @@ import { parseArgs } from "node:util";
 import { initEngine, describeEngine } from "../src/engine";
 import { runTemporal, temporalMarkdown, TEMPORAL_REWARDS, TEMPORAL_SIZES } from "../src/experiments/temporal";
 import { TASK_MODEL_KINDS, type TaskModelKind } from "../src/train/task-model";
+import { writeResultFiles } from "../src/experiments/results-files";
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -43,9 +44,7 @@ async function main(): Promise<void> {
     `Evaluation sampler: the method's own (MDLM ddpm, HDLM ancestral), ${size.evalSampleSteps} steps, temperature ${size.evalTemperature}; per-step answers from the clean guess at every model call; voting exp α = 5, TSE exp α = 12.8 with skip 0.5.`,
     `TCR: ${size.tcr.steps} steps x ${size.tcr.promptsPerStep} prompts x G = ${size.tcr.groupSize}, μ = ${size.tcr.innerUpdates}, reference re-synced every ${size.tcr.refSyncEvery}, lr ${size.tcr.lr}, ε 0.5, β 0.04, rollouts ${size.tcr.sampleSteps} steps at temperature ${size.tcr.temperature}; the same budget for every reward. Intervals: mean ± 95% t-interval over ${seeds.length} seed(s) (seed = model init, data order, rollouts and evaluation draws; the problem sets are fixed). Nothing was tuned on the held-out problems.`,
   ].join("\n");
-  fs.mkdirSync(out, { recursive: true });
-  fs.writeFileSync(path.join(out, "results.json"), JSON.stringify({ meta: { command, engine: engineName, wallSeconds: seconds, partSeconds, size, seeds, kinds, rewards: TEMPORAL_REWARDS }, rows }) + "\n");
-  fs.writeFileSync(path.join(out, "results.md"), md + "\n");
+  writeResultFiles(out, { meta: { command, engine: engineName, wallSeconds: seconds, partSeconds, size, seeds, kinds, rewards: TEMPORAL_REWARDS }, rows }, md);
   process.stdout.write(md + "\n");
   log(`wrote ${path.join(out, "results.json")} and results.md`);
 }

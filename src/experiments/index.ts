@@ -29,3 +29,4 @@ export type { Strategy, DecodingRow, DecodingExperimentSettings, DecodingExperim
 export { decodingCells, decodingMarkdown, decodingFigure } from "./decoding-report";
 export type { DecodingCell } from "./decoding-report";
 export { fineTuneR2ft, trainerArScorer, trainerDenoiser, decodingTrace, gateOverStates, stateText } from "./decoding-notebook";
+export { writeResultFiles } from "./results-files";
