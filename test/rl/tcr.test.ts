@@ -73,3 +73,21 @@ test("bad TCR settings: one line naming the field", () => {
   assert.throws(() => parseTcrConfig({ ...ok, temprature: 1 }), /^Error: tcr\.temprature is not a known field/);
   assert.throws(() => new TcrTrainer(parseTcrConfig({ ...ok, promptWidth: 12 }), { task, vocab, train: splits.train }), /tcr\.promptWidth 12 must be less than the model's sequence length 12 \(the prompt is longer than the sequence\)/);
 });
+
+test("TCR updates reach every parameter tensor of the policy (each AdamW first moment is non-zero), MDLM and HDLM", () => {
+  for (const kind of ["mdlm", "hdlm"]) {
+    const trainer = new TcrTrainer(config(kind, { innerUpdates: 2, lr: 1e-2, beta: 0, reward: "tse", steps: 6 }), { task, vocab, train: splits.train });
+    try {
+      let moved = false;
+      for (let k = 0; k < 6 && !moved; k++) {
+        const m = trainer.trainStep();
+        moved = m.lossBefore !== 0 || m.loss !== 0;
+      }
+      assert.ok(moved, `${kind}: some step had non-zero advantages`);
+      const dead = Object.entries(trainer.optimizer.m).filter(([, v]) => (v.abs().max().dataSync()[0] as number) === 0).map(([n]) => n);
+      assert.deepEqual(dead, [], `${kind}: parameters without a gradient: ${dead.join(", ")}`);
+    } finally {
+      trainer.dispose();
+    }
+  }
+});
