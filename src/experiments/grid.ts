@@ -219,6 +219,14 @@ function keepScorer(runDir: string, scorerDir: string): void {
   for (const f of ["config.json", "vocab.json"]) if (fs.existsSync(path.join(runDir, f))) fs.copyFileSync(path.join(runDir, f), path.join(scorerDir, f));
 }
 
+/** The gen-PPL scorer kept in `scorerDir`, named after the AR run it copies. */
+function openScorer(scorerDir: string, vocabSize: number, seqLen: number): { scorer: SequenceScorer; run: LoadedRun } {
+  const r = loadRun(scorerDir);
+  const cfg = JSON.parse(fs.readFileSync(path.join(scorerDir, "config.json"), "utf8")) as { seed?: number; steps?: number };
+  const scorer = arScorer((x, mask) => r.arLogits(x, mask), { name: `AR seed ${cfg.seed ?? "?"} (${cfg.steps ?? "?"} steps, same corpus)`, vocabSize, seqLen });
+  return { run: r, scorer };
+}
+
 /** The unigram row: token frequencies of the training split, scored on every set. */
 export function unigramRow(corpus: Corpus, sets: EvalSet[]): { model: UnigramModel; row: GridRow } {
   const train = corpus.documents("train");
@@ -252,7 +260,10 @@ export async function runGrid(config: GridConfig): Promise<GridResult> {
   log(`unigram: ${sets.map((s) => `${s.label} ${uni.row.scores[s.key].natsPerToken.toFixed(4)} ± ${uni.row.scores[s.key].stdError.toFixed(4)} nats (${(s.unkFraction * 100).toFixed(1)}% UNK)`).join(", ")}`);
   const trained: string[] = [];
   const drop = new Set([corpus.framing.bos, corpus.framing.eos, corpus.framing.pad]);
-  let genScorer: { scorer: SequenceScorer; run: LoadedRun } | null = null;
+  // The scorer kept by an earlier call scores samples from the start, so a call without the AR method (e.g. one
+  // process per method, running side by side) still reports gen PPL against the same model.
+  const scorerDir = path.join(outDir, "scorer");
+  let genScorer: { scorer: SequenceScorer; run: LoadedRun } | null = fs.existsSync(path.join(scorerDir, "checkpoint.bin")) ? openScorer(scorerDir, corpus.vocabSize, L) : null;
   log(`data: ${data.describe}; evaluation: ${sets.map((s) => `${s.label} ${s.batches.reduce((a, b) => a + b.batchSize, 0)} rows`).join(", ")}`);
 
   try {
@@ -330,10 +341,8 @@ export async function runGrid(config: GridConfig): Promise<GridResult> {
           }
         }
         if (modelKind === "ar" && genScorer === null) {
-          const scorerDir = path.join(outDir, "scorer");
           if (!fs.existsSync(path.join(scorerDir, "checkpoint.bin"))) keepScorer(cfg.runDir, scorerDir);
-          const r = loadRun(scorerDir);
-          genScorer = { run: r, scorer: arScorer((x, mask) => r.arLogits(x, mask), { name: `AR ${m.name} seed ${seed} (${cfg.steps} steps, same corpus)`, vocabSize: corpus.vocabSize, seqLen: L }) };
+          genScorer = openScorer(scorerDir, corpus.vocabSize, L);
         }
       }
     }

@@ -93,6 +93,12 @@ test("a tiny grid (AR, MDLM, HDLM, GIDD+ x 2 seeds + unigram) scores every run o
   const a = r.rows.find((x) => x.id === "mdlm-seed1");
   const b = again.rows.find((x) => x.id === "mdlm-seed1");
   assert.equal(b?.scores.owt.natsPerToken, a?.scores.owt.natsPerToken);
+  // One method and seed alone (a grid split over processes side by side) scores samples with the kept scorer.
+  fs.rmSync(path.join(outDir, "rows", "hdlm-seed1.json"));
+  const alone = await runGrid({ ...config, methods: [config.methods[2]], seeds: [1] });
+  assert.deepEqual(alone.trained, ["hdlm-seed1"]);
+  const h = alone.rows.find((x) => x.id === "hdlm-seed1");
+  assert.equal(h?.genPpl, r.rows.find((x) => x.id === "hdlm-seed1")?.genPpl, "same scorer, same samples, same gen PPL");
   // Rows made with other settings are not mixed into a table.
   await assert.rejects(runGrid({ ...config, run: { ...config.run, optim: { lr: 0.5 } } }), /ar-seed0\.json was made with other settings \(settings\.train\.optim\.lr differs\)/);
 });
