@@ -9,7 +9,8 @@ import * as path from "path";
 import { parseArgs } from "node:util";
 import { initEngine, describeEngine } from "../src/engine";
 import { openCorpus, openWikiText } from "../src/data";
-import { runGrid, gridMarkdown, differencesMarkdown, gridSize, gridMethods, type GridSizeName } from "../src/experiments";
+import { runGrid, gridMarkdown, differencesMarkdown, gridSize, gridMethods, gridCurvesFigure, type GridSizeName } from "../src/experiments";
+import { figureToPng, pngEnabled } from "../src/plot";
 import { writeResultFiles } from "../src/experiments/results-files";
 
 function positiveInt(flag: string, v: string | undefined): number | null {
@@ -55,6 +56,10 @@ async function main(): Promise<void> {
   const command = `npm run compare --${process.argv.slice(2).map((a) => ` ${a}`).join("")}`;
   const st = corpus.stats();
   const m0 = result.rows.find((r) => r.kind !== "unigram");
+  fs.mkdirSync(out, { recursive: true });
+  // The validation curves of every run (the trainer's fixed batches) as a picture beside the tables.
+  const png = pngEnabled() ? figureToPng(gridCurvesFigure(result.rows, `Validation loss vs training tokens (npm run compare, size ${size})`), path.join(out, "curves.png")) : { skipped: "HDLM_FIGURE_PNG=0 or smoke mode" };
+  if ("skipped" in png) log(`no curves.png: ${png.skipped}`);
   const md = [
     gridMarkdown(result),
     "",
@@ -67,9 +72,9 @@ async function main(): Promise<void> {
     `Each run: ${s.run.steps} steps x ${s.run.batchSize} x ${s.seqLen} tokens${m0 ? ` (${m0.trainTokens.toLocaleString("en-US")} tokens)` : ""}, model ${JSON.stringify(s.run.model ?? {})} on preset ${s.run.preset}, lr ${s.run.optim?.lr}.`,
     `Scored tokens: ${result.sets.map((x) => `${x.label} ${x.tokens.toLocaleString("en-US")} tokens in ${x.rows} rows (${(x.unkFraction * 100).toFixed(1)}% UNK)`).join("; ")}. OWT sets are every token of every document of the split (framed BOS + text + EOS) in consecutive ${s.seqLen}-token windows${s.eval.maxRows > 0 ? `, at most ${s.eval.maxRows} rows per set` : ""}; WikiText-2 is packed rows.`,
     `Estimators: diffusion rows are the unclipped ELBO with ${s.eval.strata} t strata per sequence (an upper bound on NLL); AR rows are the exact NLL with each row's first token scored by the unigram model; the unigram row is add-0.5 training-split frequencies. SE: over rows, combined with the spread over seeds.`,
+    ...("png" in png ? [`Training curves (validation loss on the trainer's fixed batches vs tokens): curves.png.`] : []),
     `Gen PPL: ${s.eval.samples} samples x ${s.seqLen} tokens per run, ${s.eval.sampleSteps} sampler steps, framing tokens dropped, scored by the first AR run (trained here; not gpt2-large).`,
   ].join("\n");
-  fs.mkdirSync(out, { recursive: true });
   const meta = { command, engine: engineName, wallSeconds: seconds, trainSeconds, size, sizes: s, seeds, methods, sets: result.sets, corpus: { train: st.train, validation: st.validation, heldout: st.heldout, coverage: st.compactCoverage } };
   writeResultFiles(out, { meta, rows: result.rows }, md);
   process.stdout.write(md + "\n");

@@ -6,5 +6,5 @@ export type { Series, AxisOptions } from "./builders";
 export { showFigure, figureBundle, saveFigureHtml, resetPlotlyInline } from "./show";
 export type { ShowFigureOptions, ShownFigure } from "./show";
 export { figureDiv, standaloneHtml, plotlyJsPath, figureSize } from "./html";
-export { htmlToPng, findChromium, pngEnabled } from "./png";
+export { htmlToPng, figureToPng, findChromium, pngEnabled } from "./png";
 export { movingAverage } from "./smooth";

@@ -5,6 +5,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { isSmokeMode } from "../notebook/smoke";
+import type { Figure } from "./figure";
+import { figureSize, plotlyJsPath, standaloneHtml } from "./html";
 
 /** The Chromium binary on PATH (or HDLM_CHROMIUM), else null. */
 export function findChromium(): string | null {
@@ -57,5 +59,22 @@ export function htmlToPng(htmlPath: string, pngPath: string, size: { width: numb
     return { png: pngPath };
   } finally {
     fs.rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Writes a figure straight to `pngPath` (a static page with plotly.js in a temporary folder, screenshotted), for
+ * scripts that keep a figure beside their results rather than under out/figures.
+ */
+export function figureToPng(fig: Figure, pngPath: string): { png: string } | { skipped: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hdlm-figure-"));
+  try {
+    fs.copyFileSync(plotlyJsPath(), path.join(dir, "plotly.min.js"));
+    const page = path.join(dir, "figure.html");
+    fs.writeFileSync(page, standaloneHtml(fig, fig.layout.title?.text ?? path.basename(pngPath), "plotly.min.js", true));
+    fs.mkdirSync(path.dirname(path.resolve(pngPath)), { recursive: true });
+    return htmlToPng(page, pngPath, figureSize(fig));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }

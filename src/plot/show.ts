@@ -5,8 +5,8 @@ import * as path from "path";
 import { displayBundle, newDisplayId } from "../notebook/display";
 import { checkArtifactName, outDir } from "../notebook/paths";
 import { Figure } from "./figure";
-import { figureDiv, figureSize, plotlyJsPath, plotlyScriptTag, standaloneHtml } from "./html";
-import { htmlToPng, pngEnabled } from "./png";
+import { figureDiv, plotlyJsPath, plotlyScriptTag, standaloneHtml } from "./html";
+import { figureToPng, pngEnabled } from "./png";
 
 export interface ShowFigureOptions {
   /** File stem under out/figures (default: from the title, else figure-<n>). */
@@ -81,11 +81,8 @@ export function showFigure(fig: Figure, options: ShowFigureOptions = {}): ShownF
   if (options.save !== false) {
     shown.html = saveFigureHtml(fig, name);
     if (options.png ?? pngEnabled()) {
-      // Screenshot a static copy (no mode bar over the title), beside the page so plotly.min.js resolves.
-      const staticPage = shown.html.replace(/\.html$/, ".static.html");
-      fs.writeFileSync(staticPage, standaloneHtml(fig, name, "plotly.min.js", true));
-      const r = htmlToPng(staticPage, shown.html.replace(/\.html$/, ".png"), figureSize(fig));
-      fs.rmSync(staticPage, { force: true });
+      // A screenshot of a static copy (no mode bar over the title).
+      const r = figureToPng(fig, shown.html.replace(/\.html$/, ".png"));
       if ("png" in r) shown.png = r.png;
       else shown.pngSkipped = r.skipped;
     }
