@@ -68,6 +68,8 @@ export interface GridConfig {
   outDir: string;
   /** Run folders with checkpoints (default `<outDir>/runs`). */
   runsDir?: string;
+  /** Only the finished rows: runs without a row are left out of the tables, nothing is trained (default false). */
+  finishedOnly?: boolean;
   /** Training progress bars on stderr (default true). */
   progress?: boolean;
   /** Every training metrics line of every run. */
@@ -286,6 +288,9 @@ export async function runGrid(config: GridConfig): Promise<GridResult> {
           rows.push(old);
           modelKind = old.modelKind;
           log(`${id}: done earlier (${rowFile})`);
+        } else if (config.finishedOnly === true) {
+          log(`${id}: not finished (no ${rowFile}); left out`);
+          continue;
         } else {
           const resume = fs.existsSync(path.join(cfg.runDir, "checkpoint.bin"));
           log(`${id}: ${resume ? "resuming" : "training"} ${cfg.steps} steps x ${cfg.batchSize} x ${L} in ${cfg.runDir}`);

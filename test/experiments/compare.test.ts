@@ -99,6 +99,13 @@ test("a tiny grid (AR, MDLM, HDLM, GIDD+ x 2 seeds + unigram) scores every run o
   assert.deepEqual(alone.trained, ["hdlm-seed1"]);
   const h = alone.rows.find((x) => x.id === "hdlm-seed1");
   assert.equal(h?.genPpl, r.rows.find((x) => x.id === "hdlm-seed1")?.genPpl, "same scorer, same samples, same gen PPL");
+  // finishedOnly: the tables of the rows finished so far; a run without a row is left out, not trained.
+  fs.rmSync(path.join(outDir, "rows", "gidd-seed1.json"));
+  const partial = await runGrid({ ...config, finishedOnly: true });
+  assert.deepEqual(partial.trained, []);
+  assert.equal(partial.rows.length, 8);
+  assert.ok(!partial.rows.some((x) => x.id === "gidd-seed1"));
+  assert.match(gridMarkdown(partial), /\| GIDD\+ \| 1 \|/);
   // Rows made with other settings are not mixed into a table.
   await assert.rejects(runGrid({ ...config, run: { ...config.run, optim: { lr: 0.5 } } }), /ar-seed0\.json was made with other settings \(settings\.train\.optim\.lr differs\)/);
 });
