@@ -14,8 +14,8 @@ import { saveClusterMap } from "../src/vocab/cluster-map-io";
 import { SeededRng } from "../src/util/rng";
 import { ReferenceModel, RefConfig, syntheticBatch } from "./reference-model";
 
-/** Objectives timed by the DiT bench: the two diffusion objectives of the training issue and the AR baseline. */
-export type DitObjective = "mdlm" | "hdlm" | "ar";
+/** Objectives timed by the DiT bench: the two diffusion objectives of the training issue, the AR baseline and GIDD+. */
+export type DitObjective = "mdlm" | "hdlm" | "ar" | "gidd";
 
 /** Sizes of one DiT bench run. */
 export interface DitBenchConfig {

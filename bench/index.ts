@@ -39,7 +39,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === "--dit-steps") o.ditSteps = Number(value());
     else if (a === "--objectives") {
       const list = value().split(",").filter((x) => x !== "");
-      for (const x of list) if (x !== "mdlm" && x !== "hdlm" && x !== "ar") throw new Error(`--objectives: ${x} is not one of mdlm, hdlm, ar`);
+      for (const x of list) if (x !== "mdlm" && x !== "hdlm" && x !== "ar" && x !== "gidd") throw new Error(`--objectives: ${x} is not one of mdlm, hdlm, ar, gidd`);
       o.ditObjectives = list as DitObjective[];
     }
     else if (a === "--torch-threads") o.torchThreads = Number(value());
@@ -210,6 +210,7 @@ async function main(): Promise<void> {
     for (const obj of o.ditObjectives) log(`dit tokens/s ${obj}: ${fmt(tps(obj), 0)}`);
     log(`reference tokens/s: ${fmt(tps("reference"), 0)}`);
     log(`hdlm step / mdlm step: ${fmt(1 / pairedTps("hdlm", "mdlm"), 3)}`);
+    if (o.ditObjectives.includes("gidd")) log(`gidd step / mdlm step: ${fmt(1 / pairedTps("gidd", "mdlm"), 3)}`);
     log(`mdlm dit / reference: ${fmt(pairedTps("mdlm", "reference"), 3)}`);
     // hdlm-lab against its PyTorch twin (same DiT, objective, optimiser and threads), per-round paired medians.
     const twinRow = (obj: string): DitResult | undefined => res.find((x) => x.objective === obj && x.backend === "pytorch");

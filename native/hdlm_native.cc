@@ -1278,6 +1278,103 @@ napi_value ClusterLseGrad(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+// ---------- GIDD loss statistics ----------
+
+// giddKl(logits, x: Int32Array, z: Int32Array, coef, stats, rows, width, maskId)
+// GIDD's per-token KL and log-ratio (baselines.md §2) in one pass over each row of logits [rows, width] (MASK at
+// column maskId, excluded from the softmax): p = softmax over the other columns, p_MASK = 0; with
+// (alpha, u, m) = coef[3r .. 3r + 2] and beta pi_j = u for j != MASK, m for MASK,
+//   q_h,j = alpha p_j + beta pi_j,  q_x,j = alpha [j = x] + beta pi_j,  logs clipped at -1e6 (the reference's clamp),
+//   stats[3r]     = KL = sum_j q_x,j (log q_x,j - log q_h,j)   (terms with q_x,j = 0 are 0)
+//   stats[3r + 1] = log q_x,z - log q_h,z
+//   stats[3r + 2] = lse_{j != MASK} l_j                         (kept for the gradient)
+// Elementwise work in float (as the tfjs ops), sums in double. x and z must lie in [0, width) (the caller checks).
+inline float clippedLog(float q) { return q > 0.f ? std::max(logf(q), -1e6f) : -1e6f; }
+
+napi_value GiddKl(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float* X = a.ptr<float>(0);
+  const int32_t* XT = a.ptr<int32_t>(1);
+  const int32_t* ZT = a.ptr<int32_t>(2);
+  const float* C = a.ptr<float>(3);
+  float* S = a.ptr<float>(4);
+  int64_t rows = a.i64(5), width = a.i64(6), maskId = a.i64(7);
+  if (!a.ok) return nullptr;
+  hdlm::parallelFor(*gPool, rows, 6.0 * width, [&](int64_t r0, int64_t r1) {
+    std::vector<float> p(static_cast<size_t>(width));
+    for (int64_t r = r0; r < r1; r++) {
+      const float* l = X + r * width;
+      const float alpha = C[3 * r], u = C[3 * r + 1], m = C[3 * r + 2];
+      float mx = -INFINITY;
+      for (int64_t j = 0; j < width; j++) if (j != maskId && l[j] > mx) mx = l[j];
+      double sum = 0;
+      for (int64_t j = 0; j < width; j++) {
+        p[j] = j == maskId ? 0.f : expf(l[j] - mx);
+        sum += p[j];
+      }
+      const float inv = static_cast<float>(1.0 / sum);
+      const int64_t xr = XT[r], zr = ZT[r];
+      const float logU = clippedLog(u);
+      double kl = 0;
+      float lr = 0.f;
+      for (int64_t j = 0; j < width; j++) {
+        const float bp = j == maskId ? m : u;
+        const float qh = alpha * (p[j] * inv) + bp;
+        const float qx = (j == xr ? alpha : 0.f) + bp;
+        const float lqh = clippedLog(qh);
+        const float lqx = (j == xr || j == maskId) ? clippedLog(qx) : logU;
+        if (qx > 0.f) kl += static_cast<double>(qx) * static_cast<double>(lqx - lqh);
+        if (j == zr) lr = lqx - lqh;
+      }
+      S[3 * r] = static_cast<float>(kl);
+      S[3 * r + 1] = lr;
+      S[3 * r + 2] = static_cast<float>(std::log(sum) + mx);
+    }
+  });
+  return undef(env);
+}
+
+// giddKlGrad(logits, x, z, coef, stats, dstats, dlogits, rows, width, maskId)
+// With (dK, dR) = dstats[2r .. 2r + 1], the upstream gradients of KL and the log-ratio:
+//   g_j = alpha (-dK q_x,j - dR [j = z]) / q_h,j for j != MASK with q_h,j > 0 (else 0: the clamp's flat side),
+//   dlogits[r, j] = p_j (g_j - sum_k p_k g_k) for j != MASK, 0 at MASK.
+napi_value GiddKlGrad(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float* X = a.ptr<float>(0);
+  const int32_t* XT = a.ptr<int32_t>(1);
+  const int32_t* ZT = a.ptr<int32_t>(2);
+  const float* C = a.ptr<float>(3);
+  const float* S = a.ptr<float>(4);
+  const float* DS = a.ptr<float>(5);
+  float* DX = a.ptr<float>(6);
+  int64_t rows = a.i64(7), width = a.i64(8), maskId = a.i64(9);
+  if (!a.ok) return nullptr;
+  hdlm::parallelFor(*gPool, rows, 6.0 * width, [&](int64_t r0, int64_t r1) {
+    std::vector<float> p(static_cast<size_t>(width));
+    for (int64_t r = r0; r < r1; r++) {
+      const float* l = X + r * width;
+      float* dl = DX + r * width;
+      const float alpha = C[3 * r], u = C[3 * r + 1];
+      const float lse = S[3 * r + 2];
+      const float dK = DS[2 * r], dR = DS[2 * r + 1];
+      const int64_t xr = XT[r], zr = ZT[r];
+      double pg = 0;
+      for (int64_t j = 0; j < width; j++) {
+        if (j == maskId) { p[j] = 0.f; dl[j] = 0.f; continue; }
+        p[j] = expf(l[j] - lse);
+        const float qh = alpha * p[j] + u;
+        const float qx = (j == xr ? alpha : 0.f) + u;
+        const float g = qh > 0.f ? alpha * (-dK * qx - (j == zr ? dR : 0.f)) / qh : 0.f;
+        dl[j] = p[j] * g;
+        pg += dl[j];
+      }
+      const float pgf = static_cast<float>(pg);
+      for (int64_t j = 0; j < width; j++) dl[j] -= p[j] * pgf;
+    }
+  });
+  return undef(env);
+}
+
 // ---------- AdamW ----------
 
 // sumSquares(x): Σ x² in double (float partial sums over blocks of 4096).
@@ -1389,6 +1486,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"gatedResidualGrad", nullptr, GatedResidualGrad, nullptr, nullptr, nullptr, napi_default_method, nullptr},
       {"clusterLse", nullptr, ClusterLse, nullptr, nullptr, nullptr, napi_default_method, nullptr},
       {"clusterLseGrad", nullptr, ClusterLseGrad, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"giddKl", nullptr, GiddKl, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"giddKlGrad", nullptr, GiddKlGrad, nullptr, nullptr, nullptr, napi_default_method, nullptr},
       {"sumSquares", nullptr, SumSquares, nullptr, nullptr, nullptr, napi_default_method, nullptr},
       {"adamw", nullptr, AdamW, nullptr, nullptr, nullptr, napi_default_method, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default_method, nullptr},

@@ -4,6 +4,7 @@ import { tf } from "../engine/tf";
 import { GiddSchedule, checkVocab } from "../schedules/gidd";
 import { checkTime } from "../schedules/schedule";
 import { maskedTokenMean } from "./segment";
+import { giddKlLogRatio } from "../engine/native/fused";
 import type { LossResult } from "./loss-result";
 
 /** Which kind of state z_t is, relative to the clean token x. `clean` wins when z_t = x. */
@@ -121,24 +122,18 @@ export function giddElbo(schedule: GiddSchedule, inputs: GiddElboInputs, options
   if (pad !== undefined && pad.shape.join() !== [Bn, L].join()) throw new RangeError(`padMask must have shape [${Bn}, ${L}], got [${pad.shape}]`);
   const tokenCount = pad === undefined ? Bn * L : Array.from(pad.dataSync()).filter((v) => v !== 0).length;
   const out = tf.tidy(() => {
-    const maskHot = tf.oneHot(tf.tensor1d([maskId], "int32"), V); // [1, V]
-    const maskRow = tf.reshape(maskHot, [1, 1, V]);
-    const t3 = tf.reshape(t, [Bn, 1, 1]);
-    const alpha = schedule.alphaTensor(t3);
-    const m = schedule.maskMassTensor(t3);
-    const u = tf.div(schedule.uniformMassTensor(t3), N);
-    // beta_t pi_t: u on every real token, m on MASK.  [B, 1, V]
-    const betaPi = tf.add(tf.mul(u, tf.sub(1, maskRow)), tf.mul(m, maskRow));
-    const masked = tf.add(tf.mul(logits, tf.sub(1, maskRow)), tf.mul(maskRow, -1e9));
-    const xHat = tf.softmax(masked); // [B, L, V]
-    const xHot = tf.oneHot(tf.cast(x, "int32"), V); // [B, L, V]
-    const qx = tf.add(tf.mul(alpha, xHot), betaPi);
-    const qh = tf.add(tf.mul(alpha, xHat), betaPi);
-    const logQx = tf.maximum(tf.log(qx), -1e6);
-    const logQh = tf.maximum(tf.log(qh), -1e6);
-    const kl = tf.sum(tf.mul(qx, tf.sub(logQx, logQh)), -1); // [B, L]
-    const zHot = tf.oneHot(tf.cast(zt, "int32"), V);
-    const logRatio = tf.sum(tf.mul(zHot, tf.sub(logQx, logQh)), -1);
+    // (alpha_t, u_t = uniform mass / N, m_t = MASK mass) per position, then KL and the log-ratio over all V states in
+    // one fused pass (src/engine/native/fused.ts; tfjs ops off the native backend).
+    const perSeq = [schedule.alphaTensor(t), tf.div(schedule.uniformMassTensor(t), N), schedule.maskMassTensor(t)].map((a) => a.dataSync());
+    const coef = new Float32Array(Bn * L * 3);
+    for (let b = 0; b < Bn; b++) {
+      for (let i = 0; i < L; i++) for (let k = 0; k < 3; k++) coef[3 * (b * L + i) + k] = perSeq[k][b];
+    }
+    const xs = Int32Array.from(x.dataSync());
+    const zs = Int32Array.from(zt.dataSync());
+    const klLr = giddKlLogRatio(tf.reshape(logits, [Bn * L, V]) as tf.Tensor2D, xs, zs, coef, maskId);
+    const kl = tf.reshape(tf.slice(klLr, [0, 0], [Bn * L, 1]), [Bn, L]);
+    const logRatio = tf.reshape(tf.slice(klLr, [0, 1], [Bn * L, 1]), [Bn, L]);
     const is = tf.sub(tf.sub(tf.exp(logRatio), logRatio), 1);
 
     const isMask = tf.cast(tf.equal(zt, maskId), "float32");

@@ -50,6 +50,8 @@ export interface Addon {
   gatedResidualGrad(h: F32, gate: F32, dy: F32, dh: F32, dgate: F32, b: number, t: number, d: number): void;
   clusterLse(logits: F32, targets: Int32Array, rowCluster: Int32Array | null, memberOffsets: Int32Array | null, members: Int32Array | null, stats: F32, rows: number, width: number, vocab: number): void;
   clusterLseGrad(logits: F32, targets: Int32Array, rowCluster: Int32Array | null, memberOffsets: Int32Array | null, members: Int32Array | null, stats: F32, dstats: F32, dlogits: F32, rows: number, width: number, vocab: number): void;
+  giddKl(logits: F32, x: Int32Array, z: Int32Array, coef: F32, stats: F32, rows: number, width: number, maskId: number): void;
+  giddKlGrad(logits: F32, x: Int32Array, z: Int32Array, coef: F32, stats: F32, dstats: F32, dlogits: F32, rows: number, width: number, maskId: number): void;
   sumSquares(x: F32): number;
   adamw(param: F32, m: F32, v: F32, grad: F32, paramOut: F32, mOut: F32, vOut: F32, gradScale: number, decay: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, sqrtBc2: number, eps: number, stepSize: number): void;
   setThreads(n: number): number;

@@ -626,3 +626,62 @@ export function gatedResidual(x: tf.Tensor3D, h: tf.Tensor3D, gate: tf.Tensor): 
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return op(x, h, gate) as tf.Tensor3D;
 }
+
+/**
+ * GIDD's per-token KL and log-ratio (baselines.md §2) from logits [N, W] with MASK at column `maskId` (excluded from
+ * the softmax): with `coef` = (alpha, u, m) per row (host data, [N * 3]), beta pi = u on tokens and m on MASK,
+ * `q_h = alpha softmax(l) + beta pi`, `q_x = alpha onehot(x) + beta pi`, logs clipped at -1e6 as in the reference.
+ * Returns [N, 2]: column 0 `KL(q_x || q_h)`, column 1 `log q_x(z) - log q_h(z)`. Differentiable in `logits` (the MASK
+ * column gets 0); `x`, `z` [N] in [0, W) are host data. On native: one C++ pass each way; elsewhere tfjs ops.
+ */
+export function giddKlLogRatio(logits: tf.Tensor2D, x: Int32Array, z: Int32Array, coef: Float32Array, maskId: number): tf.Tensor2D {
+  if (logits.rank !== 2) throw new RangeError(`giddKlLogRatio: logits must be [N, width], got [${logits.shape}]`);
+  const [N, W] = logits.shape;
+  if (!Number.isInteger(maskId) || maskId < 0 || maskId >= W) throw new RangeError(`giddKlLogRatio: maskId must be an integer in [0, ${W}), got ${maskId}`);
+  if (x.length !== N || z.length !== N) throw new RangeError(`giddKlLogRatio: x and z must have ${N} entries (rows of logits), got ${x.length} and ${z.length}`);
+  if (coef.length !== 3 * N) throw new RangeError(`giddKlLogRatio: coef must have 3 * ${N} entries (alpha, u, m per row), got ${coef.length}`);
+  for (let i = 0; i < N; i++) {
+    if (!(x[i] >= 0 && x[i] < W)) throw new RangeError(`giddKlLogRatio: x[${i}] must lie in [0, ${W}), got ${x[i]}`);
+    if (!(z[i] >= 0 && z[i] < W)) throw new RangeError(`giddKlLogRatio: z[${i}] must lie in [0, ${W}), got ${z[i]}`);
+  }
+  const addon = activeAddon();
+  if (addon === null || logits.dtype !== "float32") return giddKlOps(logits, x, z, coef, maskId);
+  const op = tf.customGrad(((l: tf.Tensor, save: tf.GradSaveFunc) => {
+    const stats = allocF32(N * 3);
+    if (N > 0) addon.giddKl(f32Values(l)!, x, z, coef, stats, N, W, maskId);
+    const statsT = tf.tensor2d(stats, [N, 3]);
+    save([l, statsT]);
+    return {
+      value: tf.slice(statsT, [0, 0], [N, 2]),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const dl = allocF32(N * W);
+        const d = tf.tidy(() => tf.cast(dy, "float32"));
+        try {
+          if (N > 0) addon.giddKlGrad(f32Values(saved[0])!, x, z, coef, f32Values(saved[1])!, f32Values(d)!, dl, N, W, maskId);
+        } finally {
+          d.dispose();
+        }
+        return [tf.tensor2d(dl, [N, W])];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(logits) as tf.Tensor2D;
+}
+
+/** The tfjs-ops path of {@link giddKlLogRatio} (autodiff through the ops, as the GIDD reference computes it). */
+function giddKlOps(logits: tf.Tensor2D, x: Int32Array, z: Int32Array, coef: Float32Array, maskId: number): tf.Tensor2D {
+  const [N, W] = logits.shape;
+  return tf.tidy(() => {
+    const c = tf.tensor2d(coef, [N, 3]);
+    const [alpha, u, m] = tf.split(c, 3, 1); // [N, 1] each
+    const maskRow = tf.reshape(tf.oneHot(tf.tensor1d([maskId], "int32"), W), [1, W]);
+    const betaPi = tf.add(tf.mul(u, tf.sub(1, maskRow)), tf.mul(m, maskRow));
+    const masked = tf.add(tf.mul(logits, tf.sub(1, maskRow)), tf.mul(maskRow, -1e9));
+    const qx = tf.add(tf.mul(alpha, tf.oneHot(tf.tensor1d(x, "int32"), W)), betaPi);
+    const qh = tf.add(tf.mul(alpha, tf.softmax(masked)), betaPi);
+    const logDiff = tf.sub(tf.maximum(tf.log(qx), -1e6), tf.maximum(tf.log(qh), -1e6));
+    const kl = tf.sum(tf.mul(qx, logDiff), -1, true);
+    const logRatio = tf.sum(tf.mul(tf.oneHot(tf.tensor1d(z, "int32"), W), logDiff), -1, true);
+    return tf.concat([kl, logRatio], 1) as tf.Tensor2D;
+  });
+}

@@ -39,7 +39,7 @@ export { defaultThreads } from "./backend";
 
 /** The fused training ops with their own C++ gradients (src/engine/native/fused.ts) that the models use on native. */
 export const FUSED_OPS: readonly string[] = [
-  "layerNorm", "geluTanh", "attention (rotary, padding/causal mask)", "linearBias", "weightedCrossEntropy", "clusterLogSumExp", "modulate", "gatedResidual", "FusedAdam", "AdamW",
+  "layerNorm", "geluTanh", "attention (rotary, padding/causal mask)", "linearBias", "weightedCrossEntropy", "clusterLogSumExp", "giddKlLogRatio", "modulate", "gatedResidual", "FusedAdam", "AdamW",
 ];
-export { layerNorm, geluTanh, attention, linearBias, weightedCrossEntropy, clusterLogSumExp, modulate, gatedResidual, FusedAdam, nativeAdamW, nativeSumSquares } from "./fused";
+export { layerNorm, geluTanh, attention, linearBias, weightedCrossEntropy, clusterLogSumExp, giddKlLogRatio, modulate, gatedResidual, FusedAdam, nativeAdamW, nativeSumSquares } from "./fused";
 export type { ClusterAssignment, AdamWScalars } from "./fused";
