@@ -6,7 +6,7 @@ import { tf } from "../../src/engine";
 import { clusterLogSumExp, AdamWScalars, nativeAdamW, nativeSumSquares } from "../../src/engine/native/fused";
 import { segmentLogSumExp } from "../../src/losses/segment";
 import { makeClusterLayout } from "../../src/processes";
-import { SeededRng, compare, runOn, setupNative, skipNative, uniform } from "./native-helpers";
+import { SeededRng, centralDifference, compare, runOn, setupNative, skipNative, uniform } from "./native-helpers";
 
 const opts = { skip: skipNative };
 
@@ -87,13 +87,8 @@ test("clusterLogSumExp: gradient matches central finite differences of a float64
     const [grad] = await runOn(backend, () =>
       tf.grad((x: tf.Tensor) => tf.sum(tf.mul(clusterLogSumExp(x as tf.Tensor2D, V, p.targets, p.rowCluster, p.layout), tf.tensor2d(p.dy, [N, 3]))))(tf.tensor2d(p.logits, [N, W])),
     );
-    const h = 1e-4;
     for (let i = 0; i < N * W; i++) {
-      const up = Float64Array.from(p.logits);
-      const dn = Float64Array.from(p.logits);
-      up[i] += h;
-      dn[i] -= h;
-      const fd = (f64(up) - f64(dn)) / (2 * h);
+      const fd = centralDifference(f64, p.logits, i);
       assert.ok(Math.abs(grad.values[i] - fd) < 2e-4, `${backend} d/dl[${i}]: ${grad.values[i]} vs finite difference ${fd}`);
       if (i % W >= V) assert.equal(grad.values[i], 0, `${backend}: column ${i % W} >= vocab gets no gradient`);
     }

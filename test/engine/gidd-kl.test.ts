@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { tf } from "../../src/engine";
 import { giddKlLogRatio } from "../../src/engine/native/fused";
-import { SeededRng, runOn, setupNative, skipNative, uniform, relErr } from "./native-helpers";
+import { SeededRng, centralDifference, runOn, setupNative, skipNative, uniform, relErr } from "./native-helpers";
 
 const opts = { skip: skipNative };
 
@@ -82,13 +82,8 @@ test("giddKlLogRatio: gradient matches central finite differences of a float64 r
       return [f(x), tf.grad(f)(x)];
     });
     assert.ok(Math.abs(v.values[0] - want) < 1e-4 * Math.max(1, Math.abs(want)), `${backend}: ${v.values[0]} vs float64 ${want}`);
-    const h = 1e-4;
     for (let i = 0; i < N * W; i++) {
-      const up = Float64Array.from(p.logits);
-      const dn = Float64Array.from(p.logits);
-      up[i] += h;
-      dn[i] -= h;
-      const fd = (reference(up, p, N, W, mask) - reference(dn, p, N, W, mask)) / (2 * h);
+      const fd = centralDifference((l) => reference(l, p, N, W, mask), p.logits, i);
       assert.ok(Math.abs(grad.values[i] - fd) < 2e-4, `${backend} d/dl[${i}]: ${grad.values[i]} vs finite difference ${fd}`);
     }
   }

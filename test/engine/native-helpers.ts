@@ -88,3 +88,12 @@ export function rand(rng: SeededRng, shape: number[], lo = -1, hi = 1): () => tf
 }
 
 export { SeededRng };
+
+/** Central finite difference of a float64 function `f` at `x` along coordinate `i`, step `h`. */
+export function centralDifference(f: (x: Float64Array) => number, x: ArrayLike<number>, i: number, h = 1e-4): number {
+  const up = Float64Array.from(x);
+  const dn = Float64Array.from(x);
+  up[i] += h;
+  dn[i] -= h;
+  return (f(up) - f(dn)) / (2 * h);
+}
