@@ -50,6 +50,8 @@ export interface Series {
   /** x for this series (default: the figure's x, else 0..n-1). */
   x?: readonly number[];
   dash?: "solid" | "dot" | "dash" | "dashdot";
+  /** Line and marker colour (default: plotly's colour cycle). */
+  color?: string;
 }
 
 /**
@@ -64,7 +66,8 @@ export function lineFigure(spec: { x?: readonly number[]; series: readonly Serie
     const x = s.x !== undefined ? checkNumbers(s.x, `lineFigure series ${k} (${s.name}) x`) : sharedX ?? y.map((_, i) => i);
     if (x.length !== y.length) throw new Error(`lineFigure series ${k} (${s.name}): x has ${x.length} values but y has ${y.length}`);
     const trace: ScatterTrace = { type: "scatter", mode: spec.markers ? "lines+markers" : "lines", name: s.name, x, y };
-    if (s.dash) trace.line = { dash: s.dash };
+    if (s.dash || s.color) trace.line = { ...(s.dash ? { dash: s.dash } : {}), ...(s.color ? { color: s.color } : {}) };
+    if (s.color) trace.marker = { color: s.color };
     return trace;
   });
   const layout = layoutOf(spec);
