@@ -1,12 +1,11 @@
 // Figures of a comparison grid: the validation curve of every run (bound or NLL vs training tokens, fixed batches).
 import { lineFigure } from "../plot/builders";
-import type { Figure } from "../plot/figure";
+import { cycleColor, type Figure } from "../plot/figure";
 import type { GridRow } from "./grid";
 
 /** One line per run with a curve: x = training tokens, y = the trainer's validation loss at that point (nats/token). */
 export function gridCurvesFigure(rows: readonly GridRow[], title = "Validation bound vs training tokens"): Figure {
   // One colour per method (plotly's default cycle), solid for seed 0 and dotted for the other seeds.
-  const palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
   const methods = [...new Set(rows.filter((r) => r.curve.length > 0).map((r) => r.method))];
   const series = rows
     .filter((r) => r.curve.length > 0)
@@ -15,7 +14,7 @@ export function gridCurvesFigure(rows: readonly GridRow[], title = "Validation b
       x: r.curve.map((p) => p.tokens),
       y: r.curve.map((p) => p.val),
       dash: r.seed === 0 ? undefined : ("dot" as const),
-      color: palette[methods.indexOf(r.method) % palette.length],
+      color: cycleColor(methods.indexOf(r.method)),
     }));
   if (series.length === 0) throw new Error("gridCurvesFigure: no run has a validation curve");
   return lineFigure({ title, xTitle: "training tokens", yTitle: "validation loss (nats/token; ELBO for diffusion, NLL for AR)", series, markers: true });

@@ -1,6 +1,14 @@
 // Typed plotly.js figures, kept to what hdlm-lab draws: scatter/line, histogram, bar and heatmap
 // traces, and the layout fields we set. A Figure is plain JSON, as plotly.js and Jupyter expect.
 
+/** plotly.js's default trace colours, in its cycle order, for figures that pin one colour to a group of traces. */
+export const PLOTLY_COLORWAY: readonly string[] = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+
+/** The `i`-th colour of plotly's default cycle (wraps around). */
+export function cycleColor(i: number): string {
+  return PLOTLY_COLORWAY[((i % PLOTLY_COLORWAY.length) + PLOTLY_COLORWAY.length) % PLOTLY_COLORWAY.length];
+}
+
 export interface Line {
   color?: string;
   width?: number;

@@ -1,5 +1,5 @@
 // Public exports of src/plot: typed plotly.js figures, builders, inline display and saved HTML/PNG.
-export { DEFAULT_WIDTH, DEFAULT_HEIGHT } from "./figure";
+export { DEFAULT_WIDTH, DEFAULT_HEIGHT, PLOTLY_COLORWAY, cycleColor } from "./figure";
 export type { Figure, Trace, ScatterTrace, HistogramTrace, BarTrace, HeatmapTrace, Layout, Axis, Line, Marker } from "./figure";
 export { lineFigure, histogramFigure, barFigure, heatmapFigure } from "./builders";
 export type { Series, AxisOptions } from "./builders";

@@ -4,6 +4,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { pathToFileURL } from "url";
 import { isSmokeMode } from "../notebook/smoke";
 import type { Figure } from "./figure";
 import { figureSize, plotlyJsPath, standaloneHtml } from "./html";
@@ -63,15 +64,15 @@ export function htmlToPng(htmlPath: string, pngPath: string, size: { width: numb
 }
 
 /**
- * Writes a figure straight to `pngPath` (a static page with plotly.js in a temporary folder, screenshotted), for
- * scripts that keep a figure beside their results rather than under out/figures.
+ * Writes a figure straight to `pngPath` (a static page in a temporary folder that loads the installed plotly.js by
+ * file URL, screenshotted), for scripts that keep a figure beside their results rather than under out/figures.
  */
 export function figureToPng(fig: Figure, pngPath: string): { png: string } | { skipped: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hdlm-figure-"));
   try {
-    fs.copyFileSync(plotlyJsPath(), path.join(dir, "plotly.min.js"));
     const page = path.join(dir, "figure.html");
-    fs.writeFileSync(page, standaloneHtml(fig, fig.layout.title?.text ?? path.basename(pngPath), "plotly.min.js", true));
+    const plotly = pathToFileURL(plotlyJsPath()).href;
+    fs.writeFileSync(page, standaloneHtml(fig, fig.layout.title?.text ?? path.basename(pngPath), plotly, true));
     fs.mkdirSync(path.dirname(path.resolve(pngPath)), { recursive: true });
     return htmlToPng(page, pngPath, figureSize(fig));
   } finally {

@@ -7,7 +7,8 @@ import * as os from "os";
 import * as path from "path";
 import { barFigure, heatmapFigure, histogramFigure, lineFigure } from "../../src/plot/builders";
 import { figureDiv, plotlyJsPath } from "../../src/plot/html";
-import { findChromium, pngEnabled } from "../../src/plot/png";
+import * as zlib from "zlib";
+import { figureToPng, findChromium, pngEnabled } from "../../src/plot/png";
 import { resetPlotlyInline, showFigure } from "../../src/plot/show";
 import { MimeBundle, setDisplaySink } from "../../src/notebook/display";
 import { movingAverage } from "../../src/plot/smooth";
@@ -112,6 +113,31 @@ test("showFigure png: headless Chromium writes a PNG of the layout's size", { sk
     setDisplaySink(prevSink);
     if (prevOut === undefined) delete process.env.HDLM_OUT_DIR;
     else process.env.HDLM_OUT_DIR = prevOut;
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** Distinct byte values in a PNG's inflated image data: a blank page gives only filter bytes and white. */
+function distinctPixelBytes(png: Buffer): number {
+  const idat: Buffer[] = [];
+  for (let at = 8; at < png.length; ) {
+    const len = png.readUInt32BE(at);
+    if (png.toString("ascii", at + 4, at + 8) === "IDAT") idat.push(png.subarray(at + 8, at + 8 + len));
+    at += 12 + len;
+  }
+  return new Set(zlib.inflateSync(Buffer.concat(idat))).size;
+}
+
+test("figureToPng: writes the rendered plot (plotly.js loaded by file URL) at the layout's size", { skip: findChromium() === null ? "chromium not installed" : false }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hdlm-png-"));
+  try {
+    const out = path.join(dir, "nested", "curve.png");
+    const r = figureToPng(lineFigure({ series: [{ name: "y", y: [1, 3, 2] }], title: "curve", width: 320, height: 240 }), out);
+    assert.deepEqual(r, { png: out });
+    const png = fs.readFileSync(out);
+    assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [320, 240]);
+    assert.ok(distinctPixelBytes(png) > 20, "the page drew a plot, not a blank screen");
+  } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
