@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { Corpus } from "../data/corpus";
 import { corpusTokenData } from "../train/corpus-data";
-import { resolveConfig, type TrainConfig } from "../train/config";
+import { resolveConfig, type TrainConfig, type TrainModelConfig } from "../train/config";
 import { train } from "../train/trainer";
 import { loadRun, type LoadedRun } from "../train/load-run";
 import { writeFileAtomic } from "../util/fs";
@@ -114,8 +114,11 @@ export function heldoutWindows(corpus: Corpus, count: number): Int32Array[] {
   return out;
 }
 
-/** The training config of a base model or its R2FT fine-tune. */
-export function decodingRunConfig(s: DecodingExperimentSettings, corpus: Corpus, objective: unknown, runDir: string, r2ft: boolean, init?: string): TrainConfig {
+/**
+ * The training config of a base model or its R2FT fine-tune. `model` is the base's model when the base is a given run
+ * (an R2FT fine-tune has its init run's shape); otherwise the settings' model.
+ */
+export function decodingRunConfig(s: DecodingExperimentSettings, corpus: Corpus, objective: unknown, runDir: string, r2ft: boolean, init?: string, model?: TrainModelConfig): TrainConfig {
   const t = r2ft ? s.r2ft : s.train;
   return resolveConfig({
     preset: "cpu",
@@ -124,7 +127,7 @@ export function decodingRunConfig(s: DecodingExperimentSettings, corpus: Corpus,
     steps: t.steps,
     batchSize: t.batchSize,
     microBatch: 0,
-    model: { ...s.train.model, seqLen: corpus.seqLen },
+    model: model ?? { ...s.train.model, seqLen: corpus.seqLen },
     optim: { lr: t.lr, warmupSteps: Math.max(1, Math.round(t.steps / 10)), ...(r2ft ? { weightDecay: 0.1, minLrRatio: 1 } : {}) },
     objective,
     data: { vocabSize: corpus.vocabSize },
@@ -132,6 +135,29 @@ export function decodingRunConfig(s: DecodingExperimentSettings, corpus: Corpus,
     checkpointEvery: Math.max(1, Math.round(t.steps / 5)),
     ...(init !== undefined ? { init } : {}),
   }, "decoding");
+}
+
+/**
+ * A base run given by the caller (e.g. a compare grid run): its objective (HDLM's with the run's own clusters.json)
+ * and model, checked to be a finished `kind` run on the corpus's vocabulary and sequence length (one line naming the
+ * folder otherwise).
+ */
+export function givenBaseRun(dir: string, kind: "mdlm" | "hdlm", corpus: Corpus): { objective: Record<string, unknown>; model: TrainModelConfig } {
+  const file = path.join(dir, "config.json");
+  if (!fs.existsSync(file)) throw new Error(`--${kind}-run ${dir}: not a run folder (no config.json)`);
+  if (!fs.existsSync(path.join(dir, "checkpoint.bin"))) throw new Error(`--${kind}-run ${dir}: no checkpoint.bin (train the run first)`);
+  let cfg: TrainConfig;
+  try {
+    cfg = resolveConfig(JSON.parse(fs.readFileSync(file, "utf8")), file);
+  } catch (e) {
+    throw new Error(`--${kind}-run ${dir}: ${(e as Error).message}`);
+  }
+  if (cfg.objective.kind !== kind) throw new Error(`--${kind}-run ${dir}: the run trained objective ${cfg.objective.kind}, not ${kind}`);
+  if (cfg.data.vocabSize !== corpus.vocabSize || cfg.model.seqLen !== corpus.seqLen) {
+    throw new Error(`--${kind}-run ${dir}: the run has V ${cfg.data.vocabSize}, L ${cfg.model.seqLen}; the corpus V ${corpus.vocabSize}, L ${corpus.seqLen}`);
+  }
+  const objective: Record<string, unknown> = kind === "hdlm" ? { ...cfg.objective, clusterFile: path.join(dir, "clusters.json") } : { ...cfg.objective };
+  return { objective, model: cfg.model };
 }
 
 /** Trains (or resumes, or skips when finished) the run of `cfg` on the corpus. */
@@ -226,11 +252,14 @@ export async function runDecodingExperiment(config: DecodingExperimentConfig): P
   let trainSeconds = 0;
   const runs: Record<string, string> = {};
   for (const m of ["mdlm", "hdlm"] as const) {
-    const baseDir = config.baseRuns?.[m] ?? path.join(runsDir, `${m}-base`);
-    if (config.baseRuns?.[m] === undefined && !config.reportOnly) trainSeconds += await ensureRun(decodingRunConfig(s, corpus, objectives[m], baseDir, false), corpus, log);
-    const base = m === "hdlm" ? { ...objectives[m], clusterFile: path.join(baseDir, "clusters.json") } : objectives[m];
+    const given = config.baseRuns?.[m];
+    const baseDir = given ?? path.join(runsDir, `${m}-base`);
+    if (given === undefined && !config.reportOnly) trainSeconds += await ensureRun(decodingRunConfig(s, corpus, objectives[m], baseDir, false), corpus, log);
+    const { objective: base, model } = given !== undefined
+      ? givenBaseRun(given, m, corpus)
+      : { objective: m === "hdlm" ? { ...objectives[m], clusterFile: path.join(baseDir, "clusters.json") } : objectives[m], model: undefined };
     const r2ftDir = path.join(runsDir, `${m}-r2ft`);
-    if (!config.reportOnly) trainSeconds += await ensureRun(decodingRunConfig(s, corpus, { kind: "r2ft", base, betaA: s.r2ft.betaA }, r2ftDir, true, baseDir), corpus, log);
+    if (!config.reportOnly) trainSeconds += await ensureRun(decodingRunConfig(s, corpus, { kind: "r2ft", base, betaA: s.r2ft.betaA }, r2ftDir, true, baseDir, model), corpus, log);
     runs[`${m}/base`] = baseDir;
     runs[`${m}/r2ft`] = r2ftDir;
   }

@@ -3,7 +3,11 @@
 // table and figures built from hand-made rows.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { decodingStrategies, continuationPpl, type DecodingRow } from "../../src/experiments/decoding";
+import * as fs from "fs";
+import * as path from "path";
+import { decodingStrategies, continuationPpl, decodingRunConfig, givenBaseRun, type DecodingRow, type DecodingExperimentSettings } from "../../src/experiments/decoding";
+import type { Corpus } from "../../src/data/corpus";
+import { resolveConfig } from "../../src/train/config";
 import { decodingCells, decodingMarkdown, decodingFigure } from "../../src/experiments/decoding-report";
 import type { SequenceScorer } from "../../src/eval/gen-ppl";
 import { parseDecodingConfig } from "../../src/decoding/decoding-config";
@@ -51,6 +55,35 @@ test("cells, table and figures from rows: seed means, one line per cell, steps o
   assert.deepEqual((fig.data[0] as { x: number[] }).x, [16, 32]);
   assert.deepEqual((fig.data[0] as { y: number[] }).y, [150, 90]);
   assert.ok(Number.isNaN((fig.data[1] as { y: number[] }).y[1]), "a missing cell is a gap");
+});
+
+test("given base runs (--mdlm-run / --hdlm-run): R2FT takes the run's model and objective, not the settings' small model", () => {
+  const corpus = { vocabSize: 512, seqLen: 32 } as Corpus;
+  const settings = {
+    train: { steps: 3, batchSize: 2, lr: 3e-3, model: { hidden: 16, layers: 1, heads: 2, condDim: 16 }, numClusters: 8 },
+    r2ft: { steps: 2, batchSize: 2, lr: 1e-3, betaA: 0.1 },
+  } as DecodingExperimentSettings;
+  const root = tmpDir("hdlm-dec-given-");
+  const run = (name: string, objective: unknown, vocabSize = 512) => {
+    const dir = path.join(root, name);
+    fs.mkdirSync(dir, { recursive: true });
+    const cfg = resolveConfig({ preset: "cpu", runDir: dir, steps: 10, batchSize: 4, microBatch: 0, model: { hidden: 48, layers: 3, heads: 4, condDim: 48, seqLen: 32 }, objective, data: { vocabSize } });
+    fs.writeFileSync(path.join(dir, "config.json"), JSON.stringify(cfg));
+    fs.writeFileSync(path.join(dir, "checkpoint.bin"), "");
+    return dir;
+  };
+  const hdlm = run("hdlm", { kind: "hdlm", numClusters: 16, gamma: 1 });
+  const given = givenBaseRun(hdlm, "hdlm", corpus);
+  assert.equal(given.objective.numClusters, 16);
+  assert.equal(given.objective.clusterFile, path.join(hdlm, "clusters.json"));
+  assert.equal(given.model.hidden, 48);
+  const r2ft = decodingRunConfig(settings, corpus, { kind: "r2ft", base: given.objective, betaA: 0.1 }, path.join(root, "r2ft"), true, hdlm, given.model);
+  assert.deepEqual([r2ft.model.hidden, r2ft.model.layers, r2ft.init, r2ft.steps], [48, 3, hdlm, 2]);
+  assert.equal(decodingRunConfig(settings, corpus, { kind: "mdlm" }, path.join(root, "own"), false).model.hidden, 16, "without a given run: the settings' model");
+  assert.throws(() => givenBaseRun(hdlm, "mdlm", corpus), /--mdlm-run .*hdlm: the run trained objective hdlm, not mdlm/);
+  assert.throws(() => givenBaseRun(run("wide", { kind: "mdlm" }, 1024), "mdlm", corpus), /--mdlm-run .*wide: the run has V 1024, L 32; the corpus V 512, L 32/);
+  assert.throws(() => givenBaseRun(path.join(root, "missing"), "mdlm", corpus), /--mdlm-run .*missing: not a run folder/);
+  fs.rmSync(root, { recursive: true, force: true });
 });
 
 test("fineTuneR2ft (notebook 05) trains: without a step hook the copied parameters still move, the base's do not", async () => {
