@@ -102,14 +102,13 @@ export function gridMarkdown(result: Pick<GridResult, "rows" | "sets">): string 
 export function differencesMarkdown(result: Pick<GridResult, "rows" | "sets">, pairs?: [string, string][]): string {
   const methods = methodOrder(result.rows);
   const list = pairs ?? methods.flatMap((a, i) => methods.slice(i + 1).map((b) => [b, a] as [string, string]));
-  const head = `| a − b | ${result.sets.map((s) => `${s.label} (nats/token)`).join(" | ")} |`;
-  const rule = `|---|${result.sets.map(() => "---").join("|")}|`;
+  const head = `| a − b | seed pairs | ${result.sets.map((s) => `${s.label} (nats/token)`).join(" | ")} |`;
+  const rule = `|---|---|${result.sets.map(() => "---").join("|")}|`;
   const body = list.map(([a, b]) => {
-    const cells = result.sets.map((s) => {
-      const d = methodDifference(result.rows, a, b, s.key);
-      return d === null ? "–" : `${d.diff >= 0 ? "+" : ""}${d.diff.toFixed(3)} ± ${d.stdError.toFixed(3)}: ${d.verdict === "no difference" ? "no difference" : `a ${d.verdict}`}`;
-    });
-    return `| ${a} − ${b} | ${cells.join(" | ")} |`;
+    const ds = result.sets.map((s) => methodDifference(result.rows, a, b, s.key));
+    const cells = ds.map((d) => (d === null ? "–" : `${d.diff >= 0 ? "+" : ""}${d.diff.toFixed(3)} ± ${d.stdError.toFixed(3)}: ${d.verdict === "no difference" ? "no difference" : `a ${d.verdict}`}`));
+    const pairCounts = [...new Set(ds.filter((d): d is Difference => d !== null).map((d) => d.pairs))];
+    return `| ${a} − ${b} | ${pairCounts.length === 0 ? "–" : pairCounts.join(" / ")} | ${cells.join(" | ")} |`;
   });
   return [head, rule, ...body].join("\n");
 }
