@@ -9,7 +9,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "node:util";
-import { initEngine, describeEngine } from "../src/engine";
+import { initEngine, describeEngine, engineLabel } from "../src/engine";
 import { openCorpus } from "../src/data";
 import { runDecodingExperiment, type DecodingExperimentSettings } from "../src/experiments/decoding";
 import { decodingMarkdown, decodingFigure } from "../src/experiments/decoding-report";
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   const md = [
     decodingMarkdown(result.rows, result.scorer),
     "",
-    `Measured with \`${command}\` (${engine.backend} backend, ${engine.threads} threads; this invocation ${seconds.toFixed(0)} s wall, of which training ${result.trainSeconds.toFixed(0)} s; sampling the ${result.rows.length} rows took ${result.rows.reduce((a, r) => a + r.seconds, 0).toFixed(0)} s in all, counting rows measured by earlier invocations).`,
+    `Measured with \`${command}\` (${engineLabel(engine)}; this invocation ${seconds.toFixed(0)} s wall, of which training ${result.trainSeconds.toFixed(0)} s; sampling the ${result.rows.length} rows took ${result.rows.reduce((a, r) => a + r.seconds, 0).toFixed(0)} s in all, counting rows measured by earlier invocations).`,
     `Models: MDLM and HDLM (n = ${t.numClusters}, gamma = 1) ${baseRuns.mdlm || baseRuns.hdlm ? `(given runs: ${JSON.stringify(baseRuns)})` : `trained here, each ${t.steps} steps x ${t.batchSize} x 128 tokens, DiT ${t.model.hidden}x${t.model.layers}, lr ${t.lr}`}; V = ${corpus.vocabSize} (the compare grid's compact vocabulary).`,
     `R2FT: ${settings.r2ft.steps} steps x ${settings.r2ft.batchSize} from each base (--init), lr ${settings.r2ft.lr} constant after warmup, weight decay 0.1, beta_w = beta_l = 1, beta_a = ${settings.r2ft.betaA}, gamma = 0, prompts of 32-64 tokens, repeat spans of 30-49 tokens.`,
     `Decoding: ${settings.samples} continuations per seed (seeds ${settings.seeds.join(", ")}; each seed its own held-out windows), prompt ${settings.promptLength} tokens, ${128 - settings.promptLength} generated; semi-AR blocks of ${settings.blockLength} with the base sampler inside a block; conv K = ${settings.blockLength + 1}, top-k ${settings.topK}, s_norm matched (HDLM: the MASK -> cluster gate, hdlm-lab's extension); high-prior tokens = the ${settings.highPriorTop} most frequent training ids. The held-out text rows score the true continuations.`,

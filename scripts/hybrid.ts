@@ -8,7 +8,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "node:util";
-import { initEngine, describeEngine } from "../src/engine";
+import { initEngine, describeEngine, engineLabel } from "../src/engine";
 import { openCorpus, openWikiText } from "../src/data";
 import { runGrid, gridEvalSets } from "../src/experiments";
 import { integer, number } from "../src/util/validate";
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
 
   const engine = await initEngine();
   const log = (m: string) => process.stderr.write(`hybrid: ${m}\n`);
-  const engineName = `${engine.backend} backend, ${engine.threads} threads`;
+  const engineName = engineLabel(engine);
   log(describeEngine(engine));
   const corpus = await openCorpus({ seqLen: s.seqLen, compactVocab: s.vocab, heldoutFraction: 0.05, onProgress: null });
   const wikitext = await openWikiText({ split: "valid", seqLen: s.seqLen, vocab: corpus.compactVocab, onProgress: null });

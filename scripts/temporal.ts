@@ -8,7 +8,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "node:util";
-import { initEngine, describeEngine } from "../src/engine";
+import { initEngine, describeEngine, engineLabel } from "../src/engine";
 import { runTemporal, temporalMarkdown, TEMPORAL_REWARDS, TEMPORAL_SIZES } from "../src/experiments/temporal";
 import { TASK_MODEL_KINDS, type TaskModelKind } from "../src/train/task-model";
 import { writeResultFiles } from "../src/experiments/results-files";
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   const seconds = (Date.now() - t0) / 1000;
   const partSeconds = rows.reduce((a, r) => a + r.seconds, 0);
   const command = `npm run temporal --${process.argv.slice(2).map((a) => ` ${a}`).join("")}`;
-  const engineName = `${engine.backend} backend, ${engine.threads} threads`;
+  const engineName = engineLabel(engine);
   const md = [
     temporalMarkdown(rows),
     "",

@@ -139,6 +139,11 @@ export function engineReport(): EngineReport {
   return current;
 }
 
+/** The short engine label of a results table: "native backend, 2 threads". */
+export function engineLabel(r: EngineReport = engineReport()): string {
+  return `${r.backend} backend, ${r.threads} thread${r.threads === 1 ? "" : "s"}`;
+}
+
 /** One line naming the backend, threads, SIMD and replaced kernels (notebooks print it first). */
 export function describeEngine(r: EngineReport = engineReport()): string {
   const simd = r.simd === null ? "n/a" : r.simd ? "on" : "off";

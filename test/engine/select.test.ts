@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { initEngine, describeEngine, tf } from "../../src/engine";
+import { initEngine, describeEngine, engineLabel, tf } from "../../src/engine";
 
 const root = path.resolve(__dirname, "..", "..");
 
@@ -21,6 +21,8 @@ test("auto selection falls past missing tfjs-node to a working backend and repor
   const forced = (process.env.HDLM_BACKEND ?? "") !== "";
   if (r.backend !== "tensorflow" && !forced) assert.ok(r.skipped.some((s) => s.backend === "tensorflow" && /tfjs-node/.test(s.reason)));
   assert.match(describeEngine(r), /^backend \w+ \(tfjs 4\.22\.0\), threads \d+/);
+  assert.equal(engineLabel({ ...r, backend: "native", threads: 1 }), "native backend, 1 thread");
+  assert.equal(engineLabel({ ...r, backend: "wasm", threads: 2 }), "wasm backend, 2 threads");
 });
 
 test("HDLM_BACKEND forces a backend", () => {
