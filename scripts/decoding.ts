@@ -13,7 +13,7 @@ import { initEngine, describeEngine, engineLabel } from "../src/engine";
 import { openCorpus } from "../src/data";
 import { runDecodingExperiment, type DecodingExperimentSettings } from "../src/experiments/decoding";
 import { decodingMarkdown, decodingFigure } from "../src/experiments/decoding-report";
-import { standaloneHtml, plotlyJsPath, htmlToPng, pngEnabled } from "../src/plot";
+import { standaloneHtml, plotlyJsPath, figureToPng, pngEnabled } from "../src/plot";
 import { writeResultFiles } from "../src/experiments/results-files";
 
 function ints(flag: string, v: string | undefined, fallback: number[], min = 1): number[] {
@@ -72,10 +72,10 @@ async function main(): Promise<void> {
   const plotly = path.join(out, "plotly.min.js");
   fs.copyFileSync(plotlyJsPath(), plotly);
   for (const [key, name, title] of [["genPpl", "gen-ppl-vs-steps", "Gen PPL of continuations vs sampler steps"], ["rep4", "rep4-vs-steps", "rep-4 of continuations vs sampler steps"]] as const) {
-    const html = path.join(out, `${name}.html`);
-    fs.writeFileSync(html, standaloneHtml(decodingFigure(result.rows, key, title), title, "plotly.min.js"));
+    const fig = decodingFigure(result.rows, key, title);
+    fs.writeFileSync(path.join(out, `${name}.html`), standaloneHtml(fig, title, "plotly.min.js"));
     if (pngEnabled()) {
-      const r = htmlToPng(html, path.join(out, `${name}.png`), { width: 900, height: 500 });
+      const r = figureToPng(fig, path.join(out, `${name}.png`));
       if ("skipped" in r) log(`no PNG: ${r.skipped}`);
     }
   }

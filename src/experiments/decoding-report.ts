@@ -1,6 +1,6 @@
 // Tables and figures of `npm run decoding` (src/experiments/decoding.ts): the seed means per model, stage, strategy
 // and step count, the markdown table the README quotes, and the gen PPL / rep-4 vs steps figures.
-import type { Figure } from "../plot/figure";
+import { cycleColor, type Figure } from "../plot/figure";
 import { lineFigure } from "../plot/builders";
 import type { DecodingRow } from "./decoding";
 
@@ -54,10 +54,14 @@ export function decodingFigure(rows: readonly DecodingRow[], key: "genPpl" | "re
   const cells = decodingCells(rows.filter((r) => r.model !== "reference"));
   const steps = [...new Set(cells.map((c) => c.steps))].sort((a, b) => a - b);
   const groups = [...new Set(cells.map((c) => `${c.model}|${c.stage}|${c.strategy}`))];
+  // One colour per model and strategy, dashed after R2FT: a base line and its fine-tune share a colour.
+  const colours = [...new Set(cells.map((c) => `${c.model}|${c.strategy}`))];
   const series = groups.map((g) => {
     const [model, stage, strategy] = g.split("|");
     const y = steps.map((st) => cells.find((c) => `${c.model}|${c.stage}|${c.strategy}` === g && c.steps === st)?.mean(key) ?? NaN);
-    return { name: `${model.toUpperCase()} ${stage === "r2ft" ? "+R2FT" : ""} ${strategy}`.replace(/ +/g, " "), y, dash: stage === "r2ft" ? ("dash" as const) : undefined };
+    const name = `${model.toUpperCase()} ${stage === "r2ft" ? "+R2FT" : ""} ${strategy}`.replace(/ +/g, " ");
+    return { name, y, dash: stage === "r2ft" ? ("dash" as const) : undefined, color: cycleColor(colours.indexOf(`${model}|${strategy}`)) };
   });
-  return lineFigure({ x: steps, series, markers: true, title, xTitle: "sampler steps", yTitle: key === "genPpl" ? "gen PPL (AR scorer)" : "rep-4", logX: true });
+  // Gen PPL spans orders of magnitude across strategies (a log axis); rep-4 is a share in [0, 1].
+  return lineFigure({ x: steps, series, markers: true, title, xTitle: "sampler steps", yTitle: key === "genPpl" ? "gen PPL (AR scorer)" : "rep-4", logX: true, logY: key === "genPpl", width: 900, height: 500 });
 }

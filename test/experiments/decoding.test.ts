@@ -55,6 +55,11 @@ test("cells, table and figures from rows: seed means, one line per cell, steps o
   assert.deepEqual((fig.data[0] as { x: number[] }).x, [16, 32]);
   assert.deepEqual((fig.data[0] as { y: number[] }).y, [150, 90]);
   assert.ok(Number.isNaN((fig.data[1] as { y: number[] }).y[1]), "a missing cell is a gap");
+  const lines = fig.data as { line?: { color?: string; dash?: string } }[];
+  assert.equal(lines[0].line?.color, lines[1].line?.color, "a base line and its R2FT fine-tune share a colour");
+  assert.deepEqual([lines[0].line?.dash, lines[1].line?.dash], [undefined, "dash"]);
+  assert.equal(fig.layout.yaxis?.type, "log", "gen PPL on a log axis");
+  assert.notEqual(decodingFigure(rows, "rep4", "t").layout.yaxis?.type, "log", "rep-4 (a share) on a linear axis");
 });
 
 test("given base runs (--mdlm-run / --hdlm-run): R2FT takes the run's model and objective, not the settings' small model", () => {
