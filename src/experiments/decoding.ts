@@ -8,7 +8,7 @@ import type { Corpus } from "../data/corpus";
 import { corpusTokenData } from "../train/corpus-data";
 import { resolveConfig, type TrainConfig, type TrainModelConfig } from "../train/config";
 import { train } from "../train/trainer";
-import { loadRun, type LoadedRun } from "../train/load-run";
+import { loadRun, readRunConfig, type LoadedRun } from "../train/load-run";
 import { writeFileAtomic } from "../util/fs";
 import { HierarchicalSchedule } from "../schedules/hierarchical";
 import { MdlmSampler } from "../samplers/mdlm-sampler";
@@ -143,14 +143,11 @@ export function decodingRunConfig(s: DecodingExperimentSettings, corpus: Corpus,
  * folder otherwise).
  */
 export function givenBaseRun(dir: string, kind: "mdlm" | "hdlm", corpus: Corpus): { objective: Record<string, unknown>; model: TrainModelConfig } {
-  const file = path.join(dir, "config.json");
-  if (!fs.existsSync(file)) throw new Error(`--${kind}-run ${dir}: not a run folder (no config.json)`);
-  if (!fs.existsSync(path.join(dir, "checkpoint.bin"))) throw new Error(`--${kind}-run ${dir}: no checkpoint.bin (train the run first)`);
   let cfg: TrainConfig;
   try {
-    cfg = resolveConfig(JSON.parse(fs.readFileSync(file, "utf8")), file);
+    cfg = readRunConfig(dir);
   } catch (e) {
-    throw new Error(`--${kind}-run ${dir}: ${(e as Error).message}`);
+    throw new Error(`--${kind}-run: ${(e as Error).message}`);
   }
   if (cfg.objective.kind !== kind) throw new Error(`--${kind}-run ${dir}: the run trained objective ${cfg.objective.kind}, not ${kind}`);
   if (cfg.data.vocabSize !== corpus.vocabSize || cfg.model.seqLen !== corpus.seqLen) {

@@ -134,10 +134,10 @@ export interface LoadedRun {
 }
 
 /**
- * Loads `<dir>/config.json` (validated) and `<dir>/checkpoint.bin` (checksummed) into a fresh model of the run's
- * objective. Throws a one-line error naming the folder when it is missing, is not a run, or has no checkpoint yet.
+ * The resolved training config of a run folder that has reached its first checkpoint, without loading parameters.
+ * Throws a one-line error naming the folder when it is missing, is not a run, or has no checkpoint yet.
  */
-export function loadRun(dir: string): LoadedRun {
+export function readRunConfig(dir: string): TrainConfig {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new Error(`run folder ${dir} does not exist (pass the runDir of a training run)`);
   const cfgFile = path.join(dir, "config.json");
   if (!fs.existsSync(cfgFile)) throw new Error(`${dir} is not a run folder: it has no config.json (train one with hdlm train --config <file>)`);
@@ -147,8 +147,17 @@ export function loadRun(dir: string): LoadedRun {
   } catch (e) {
     throw new Error(`${cfgFile}: ${(e as Error).message}`);
   }
+  if (!fs.existsSync(path.join(dir, "checkpoint.bin"))) throw new Error(`run folder ${dir} has no checkpoint.bin yet (training has not reached its first checkpoint)`);
+  return config;
+}
+
+/**
+ * Loads `<dir>/config.json` (validated) and `<dir>/checkpoint.bin` (checksummed) into a fresh model of the run's
+ * objective. Throws a one-line error naming the folder when it is missing, is not a run, or has no checkpoint yet.
+ */
+export function loadRun(dir: string): LoadedRun {
+  const config = readRunConfig(dir);
   const ckFile = path.join(dir, "checkpoint.bin");
-  if (!fs.existsSync(ckFile)) throw new Error(`run folder ${dir} has no checkpoint.bin yet (training has not reached its first checkpoint)`);
   const V = config.data.vocabSize;
   let clusters: ClusterMap | null = null;
   const numClusters = objectiveClusters(config.objective);

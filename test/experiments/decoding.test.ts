@@ -87,7 +87,7 @@ test("given base runs (--mdlm-run / --hdlm-run): R2FT takes the run's model and 
   assert.equal(decodingRunConfig(settings, corpus, { kind: "mdlm" }, path.join(root, "own"), false).model.hidden, 16, "without a given run: the settings' model");
   assert.throws(() => givenBaseRun(hdlm, "mdlm", corpus), /--mdlm-run .*hdlm: the run trained objective hdlm, not mdlm/);
   assert.throws(() => givenBaseRun(run("wide", { kind: "mdlm" }, 1024), "mdlm", corpus), /--mdlm-run .*wide: the run has V 1024, L 32; the corpus V 512, L 32/);
-  assert.throws(() => givenBaseRun(path.join(root, "missing"), "mdlm", corpus), /--mdlm-run .*missing: not a run folder/);
+  assert.throws(() => givenBaseRun(path.join(root, "missing"), "mdlm", corpus), /--mdlm-run: run folder .*missing does not exist/);
   fs.rmSync(root, { recursive: true, force: true });
 });
 

@@ -3,15 +3,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { gridCurvesFigure } from "../../src/experiments/grid-figures";
 import type { GridRow } from "../../src/experiments/grid";
+import { gridRow } from "./grid-rows";
 import { PLOTLY_COLORWAY, cycleColor } from "../../src/plot/figure";
 import type { ScatterTrace } from "../../src/plot/figure";
 
 function row(method: string, seed: number, curve: { tokens: number; val: number }[]): GridRow {
-  return {
-    id: `${method}-seed${seed}`, method, kind: method, modelKind: method === "unigram" ? "unigram" : "dit", seed,
-    steps: 10, trainTokens: 100, trainSeconds: 1, curve, scores: {}, genPpl: NaN, entropy: NaN, samples: [],
-    settings: { train: {}, eval: {} as GridRow["settings"]["eval"] },
-  };
+  return gridRow(method, seed, { curve });
 }
 
 test("gridCurvesFigure: a trace per run with a curve, coloured by method, dotted for seed >= 1", () => {

@@ -4,14 +4,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { combineSeeds, differencesMarkdown, methodDifference, methodScores } from "../../src/experiments/grid-table";
 import type { GridRow, SetScore } from "../../src/experiments/grid";
+import { gridRow } from "./grid-rows";
 
 /** A row scored on two 10-token rows with per-row nats `nats`. */
 function row(method: string, seed: number, nats: [number, number]): GridRow {
   const score: SetScore = { natsPerToken: (nats[0] + nats[1]) / 20, stdError: Math.abs(nats[0] - nats[1]) / 20, ppl: NaN, tokens: 20, rows: 2, estimator: "toy", perRow: nats, perRowTokens: [10, 10] };
-  return {
-    id: `${method}-seed${seed}`, method, kind: method, modelKind: "dit", seed, steps: 1, trainTokens: 1, trainSeconds: 1, curve: [],
-    scores: { owt: score }, genPpl: NaN, entropy: NaN, samples: [], settings: { train: {}, eval: {} as GridRow["settings"]["eval"] },
-  };
+  return gridRow(method, seed, { scores: { owt: score } });
 }
 
 test("combineSeeds: one seed keeps its SE; two add the spread over seeds: sqrt(Σ se² / S² + sd² / S)", () => {
